@@ -1,0 +1,20 @@
+/*  test_support.h - what the tests share: where the test redis-server is, where the built
+ *  binaries are, and small waiting helpers.  */
+#ifndef CHEJIAN_TEST_SUPPORT_H
+#define CHEJIAN_TEST_SUPPORT_H
+
+#include <stdint.h>
+
+/*  "redis://127.0.0.1:<port>/0" of the fixture's redis-server (static buffer), or NULL when
+ *  the fixture is not running. CHEJIAN_TEST_REDIS_URL in the environment overrides.  */
+const char *cj_test_redis_url (void);
+/*  The fixture's port, or -1.  */
+int         cj_test_redis_port (void);
+/*  Absolute path of a built binary, e.g. cj_test_bin ("tests/integration/bus_producer").  */
+const char *cj_test_bin (const char *relative);
+/*  Milliseconds since an arbitrary monotonic origin.  */
+int64_t     cj_test_now_ms (void);
+/*  A free TCP port on 127.0.0.1 (bound and released; racy by nature but fine for tests).  */
+int         cj_test_free_port (void);
+
+#endif
