@@ -2,7 +2,11 @@
  *
  *  Each cj_check_* function returns 0 when the value is valid and -1 otherwise, after adding
  *  one problem for 'field' to 'problems' (which may be NULL to test without reporting).
- *  The pure helpers (cj_date_*) do no reporting.
+ *  The identifier checks (resident ID, USCC, county, jurisdiction) treat NULL and "" as
+ *  missing (REQUIRED); otherwise a wrong length or character is INVALID_FORMAT, a wrong
+ *  check character INVALID_CHECKSUM. Messages never repeat an identifier, date or text
+ *  checked (only cj_check_range quotes the number).
+ *  The pure helpers (cj_date_*, cj_period_*) do no reporting.
  */
 #ifndef CHEJIAN_IDENT_H
 #define CHEJIAN_IDENT_H
@@ -23,20 +27,25 @@ extern "C" {
 /*  18-character resident identity number (GB 11643-1999): 6-digit area code, 8-digit birth
  *  date that exists and is not after today (UTC) nor before 1900-01-01, 3-digit order code,
  *  and a MOD 11-2 check character (0-9 or X; a lowercase x is refused as INVALID_FORMAT
- *  so that one person has one spelling).  */
+ *  so that one person has one spelling). A bad birth date is INVALID_DATE. The area code is
+ *  only required to be digits: IDs keep the codes of abolished counties, and residence
+ *  permits use 810000/820000/830000.  */
 int cj_check_resident_id (cj_problems_t *problems, const char *field, const char *id);
 
 /*  18-character unified social credit code (GB 32100-2015): registration-authority code,
  *  organisation-category code, 6-digit administrative area code, 9-character organisation
- *  code and the MOD 31 check character. Alphabet: 0-9 and A-Z without I, O, S, V, Z.  */
+ *  code and the MOD 31 check character. Alphabet: 0-9 and A-Z without I, O, S, V, Z
+ *  (uppercase only). Checked: the alphabet, the authority code (1-9, A, N or Y), the area
+ *  code (6 digits) and the check character; the category code is not checked against each
+ *  authority's list, which the standard's amendments extend.  */
 int cj_check_uscc (cj_problems_t *problems, const char *field, const char *code);
 
 /*  6-digit county-level administrative code (GB/T 2260): six ASCII digits, province part
  *  11..82, not ending in "00" at county level (a province or city code is not a county).  */
 int cj_check_county (cj_problems_t *problems, const char *field, const char *code);
 
-/*  Jurisdiction for policies: "000000" (national), a 2-digit province, a 4-digit city or a
- *  6-digit county code.  */
+/*  Jurisdiction for policies: "000000" (national), a 2-digit province (11..82), a 4-digit
+ *  city (province 11..82, not ending in "00") or a 6-digit county code (as cj_check_county).  */
 int cj_check_jurisdiction (cj_problems_t *problems, const char *field, const char *code);
 
 /*  yyyymmdd date that exists in the Gregorian calendar, years 1900..2199.  */
@@ -44,9 +53,10 @@ int cj_check_date (cj_problems_t *problems, const char *field, int32_t yyyymmdd)
 /*  yyyymm period, years 1900..2199, month 1..12.  */
 int cj_check_period (cj_problems_t *problems, const char *field, int32_t yyyymm);
 
-/*  Text that is valid UTF-8 (no overlongs, no surrogates), has no control characters
- *  (U+0000..U+001F, U+007F), and is at most 'max_chars' code points. 'required' refuses NULL
- *  or "" with REQUIRED; otherwise NULL and "" are valid.  */
+/*  Text that is valid UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF:
+ *  INVALID_UTF8), has no control characters (U+0000..U+001F, U+007F, so no tab or newline:
+ *  INVALID_FORMAT), and is at most 'max_chars' code points (TOO_LONG). 'required' refuses
+ *  NULL or "" with REQUIRED; otherwise NULL and "" are valid.  */
 int cj_check_text (cj_problems_t *problems, const char *field, const char *text,
                    size_t max_chars, bool required);
 
@@ -59,24 +69,31 @@ bool    cj_date_valid (int32_t yyyymmdd);
 bool    cj_period_valid (int32_t yyyymm);
 /*  Days since 1970-01-01 for a valid date (proleptic Gregorian); INT32_MIN if invalid.  */
 int32_t cj_date_to_days (int32_t yyyymmdd);
-/*  Inverse of cj_date_to_days.  */
+/*  Inverse of cj_date_to_days; 0 if the day falls outside the years 1900..2199.  */
 int32_t cj_date_from_days (int32_t days);
 /*  Adds 'months' (may be negative) to a date, clamping the day to the end of the month
- *  (20200131 + 1 month = 20200229). Returns 0 if the input is invalid.  */
+ *  (20200131 + 1 month = 20200229). Returns 0 if the input is invalid or the result falls
+ *  outside the years 1900..2199.  */
 int32_t cj_date_add_months (int32_t yyyymmdd, int months);
-/*  Whole months from 'from' to 'to' (to >= from): 20200115..20200714 is 5, ..20200715 is 6.  */
+/*  Whole months from 'from' to 'to': the largest m with cj_date_add_months (from, m) <= to.
+ *  20200115..20200714 is 5, ..20200715 is 6; 20200131..20200228 is 0, ..20200229 is 1
+ *  (the clamped day counts as a whole month). Returns -1 if either date is invalid or
+ *  'to' < 'from'.  */
 int     cj_date_months_between (int32_t from, int32_t to);
-/*  The period (yyyymm) a date falls in.  */
+/*  The period (yyyymm) a date falls in; 0 if the date is invalid.  */
 int32_t cj_date_period (int32_t yyyymmdd);
-/*  Period arithmetic: add months; months from a to b (b - a).  */
+/*  Period arithmetic: add months (0 if the input is invalid or the result falls outside
+ *  1900..2199); months from a to b (b - a, negative when b is earlier; INT_MIN if either
+ *  is invalid).  */
 int32_t cj_period_add (int32_t yyyymm, int months);
 int     cj_period_diff (int32_t from, int32_t to);
 /*  Today (UTC) as yyyymmdd.  */
 int32_t cj_date_today (void);
 
 /*  Writes the masked form of a valid resident ID into 'out' (19 bytes): the 6-digit area
- *  code, eight '*', and the last four characters: "510822********123X".
- *  Returns 0, or -1 (out untouched) if 'id' is not 18 characters.  */
+ *  code, eight '*' over the birth date, and the last four characters: "510822********123X".
+ *  Only the length is checked. Returns 0, or -1 (out untouched) if 'id' is NULL or not 18
+ *  characters.  */
 int cj_resident_id_mask (const char *id, char out[CJ_RESIDENT_ID_LEN + 1]);
 
 #ifdef __cplusplus

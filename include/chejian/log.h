@@ -6,6 +6,9 @@
  *  The process has one logger, set up once by cj_log_init. Lines are written whole with one
  *  write(2), so lines from the metrics thread never interleave with the loop's. Never pass
  *  a resident ID or a person's name to these functions.
+ *
+ *  The formatted message keeps at most 4 KiB; a longer one is cut on a character boundary
+ *  and ends with "...[truncated]". Bytes that are not valid UTF-8 are written as '?'.
  */
 #ifndef CHEJIAN_LOG_H
 #define CHEJIAN_LOG_H
@@ -36,7 +39,9 @@ int  cj_log_enabled (cj_log_level_t level);
 
 /*  Writes one line. 'event_id' and 'trace_id' may be NULL (then omitted). 'fields' may be
  *  NULL; otherwise it is a JSON object whose members are added to the line, and it is
- *  consumed (json_decref'd) in every case.  */
+ *  consumed (json_decref'd) in every case, even when the level is filtered out. Members
+ *  named like a standard key (ts, level, service, msg, event_id, trace_id) are dropped; a
+ *  'fields' that is not an object is ignored.  */
 void cj_log_write (cj_log_level_t level, const char *event_id, const char *trace_id,
                    json_t *fields, const char *fmt, ...)
      __attribute__ ((format (printf, 5, 6)));

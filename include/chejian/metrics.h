@@ -11,7 +11,13 @@
  *                                            "subscription", "registry", "partition", "3", NULL);
  *  The same name with the same label values returns the same child. A name is one family
  *  with one type, help and label-name list; registering it again with a different type or
- *  label names returns NULL.
+ *  label names (compared in order) returns NULL; so does a histogram with other buckets.
+ *  The help text of the first registration is kept. Registration also returns NULL for an
+ *  invalid metric name ([a-zA-Z_:][a-zA-Z0-9_:]*) or label name ([a-zA-Z_][a-zA-Z0-9_]*, not
+ *  "__*", not "le" on histograms), a repeated label name, more than 16 labels, a label value
+ *  over 1024 bytes, more than 10000 children in one family, or allocation failure. The
+ *  update functions accept NULL and do nothing, so a failed registration never crashes
+ *  the loop.
  */
 #ifndef CHEJIAN_METRICS_H
 #define CHEJIAN_METRICS_H
@@ -37,8 +43,8 @@ cj_counter_t   *cj_metrics_counter (cj_metrics_t *self, const char *name, const 
                 __attribute__ ((sentinel));
 cj_gauge_t     *cj_metrics_gauge (cj_metrics_t *self, const char *name, const char *help, ...)
                 __attribute__ ((sentinel));
-/*  'buckets' are the upper bounds in increasing order (the +Inf bucket is implicit);
- *  NULL/0 means the default latency buckets in seconds:
+/*  'buckets' are the upper bounds, finite and strictly increasing, at most 64 (the +Inf
+ *  bucket is implicit); they are copied. NULL/0 means the default latency buckets in seconds:
  *  0.0001 0.00025 0.0005 0.001 0.0025 0.005 0.01 0.025 0.05 0.1 0.25 0.5 1 2.5 5 10.  */
 cj_histogram_t *cj_metrics_histogram (cj_metrics_t *self, const char *name, const char *help,
                                       const double *buckets, size_t nbuckets, ...)
@@ -64,12 +70,20 @@ char *cj_metrics_render (cj_metrics_t *self);
  *                  'stall_seconds' (503 "stalled" otherwise)
  *    GET /readyz   200 "ready" after cj_http_set_ready (self, true, ...), else 503 with the
  *                  reason last given
- *  other paths 404, other methods 405. Returns NULL on failure with errno set.  */
+ *  other paths 404, other methods 405 (with "Allow: GET, HEAD"); HEAD works wherever GET
+ *  does. /healthz counts from the start until the first tick; /readyz starts 503 "starting".
+ *  At most 32 connections, each closed after 10 s idle. 'metrics' must outlive the server.
+ *  Returns NULL on failure with errno set (EINVAL for a bad address, port or
+ *  'stall_seconds' <= 0).  */
 cj_http_t *cj_http_start (cj_metrics_t *metrics, const char *bind_addr, int port,
                           int stall_seconds);
+/*  Stops the server thread and frees 'self'; NULL-safe and idempotent.  */
 void       cj_http_stop (cj_http_t **self_p);
 int        cj_http_port (const cj_http_t *self);
 void       cj_http_tick (cj_http_t *self);
+/*  Called from the loop: cj_http_tick every iteration (cheap: one clock read and an atomic
+ *  store); cj_http_set_ready when readiness changes. 'reason' (may be NULL) is copied,
+ *  truncated to 255 bytes, and served as the 503 body ("not ready" when empty).  */
 void       cj_http_set_ready (cj_http_t *self, bool ready, const char *reason);
 
 #ifdef __cplusplus

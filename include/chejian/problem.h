@@ -7,7 +7,12 @@
  *  CJ_PROBLEMS_MAX; problems beyond the bound are counted in `dropped`.
  *
  *  Field prefixes nest: cj_problems_push (p, "lines[%d]", 12) makes every later field
- *  read `lines[12].<field>` until the matching cj_problems_pop.
+ *  read `lines[12].<field>` until the matching cj_problems_pop. Parts are joined with '.',
+ *  except that a part starting with '[' is joined without one: push ("lines") then
+ *  add ("[3]") gives `lines[3]`.
+ *
+ *  Strings that do not fit their buffer are cut at a UTF-8 character boundary, so a stored
+ *  field or message stays valid UTF-8 (for JSON replies and logs) if its input was.
  */
 #ifndef CHEJIAN_PROBLEM_H
 #define CHEJIAN_PROBLEM_H
@@ -66,13 +71,17 @@ typedef struct {
 void cj_problems_init (cj_problems_t *self);
 
 /*  Adds a problem for 'field' (under the current prefix; NULL or "" means the prefix itself)
- *  with 'code' and a printf-style message. Over-long parts are truncated, never overflowed.  */
+ *  with 'code' and a printf-style message. Over-long parts are truncated, never overflowed.
+ *  When CJ_PROBLEMS_MAX problems are stored, the problem is only counted in 'dropped'.
+ *  'self' may be NULL (nothing is recorded), which lets checkers run without reporting.  */
 void cj_problems_add (cj_problems_t *self, const char *field, const char *code,
                       const char *fmt, ...) __attribute__ ((format (printf, 4, 5)));
 
 /*  Pushes a printf-style field prefix ("lines[%d]"); joined to what follows with '.'.
- *  Returns 0, or -1 when the stack is full (the prefix is then not pushed, but pop stays
- *  balanced: a failed push is still undone by one pop).  */
+ *  Returns 0, or -1 when CJ_PROBLEM_DEPTH prefixes are already pushed (the prefix is then
+ *  not pushed, so fields added under it carry only the outer prefixes; but pop stays
+ *  balanced: a failed push is still undone by one pop). A prefix that does not fit
+ *  CJ_PROBLEM_FIELD is truncated, not refused. Pop with nothing pushed does nothing.  */
 int  cj_problems_push (cj_problems_t *self, const char *fmt, ...)
      __attribute__ ((format (printf, 2, 3)));
 void cj_problems_pop (cj_problems_t *self);
@@ -81,7 +90,9 @@ void cj_problems_pop (cj_problems_t *self);
 int  cj_problems_any (const cj_problems_t *self);
 
 /*  Writes "field: code: message; ..." into 'buf' (always NUL-terminated) for logs and the
- *  CLI. Returns the length it would have written, like snprintf.  */
+ *  CLI. A problem with an empty field is written "code: message"; when problems were
+ *  dropped, "; and N more" ends the text. 'buf' may be NULL when 'size' is 0. Returns the
+ *  length it would have written, like snprintf (a cut is made at a UTF-8 boundary).  */
 int  cj_problems_format (const cj_problems_t *self, char *buf, size_t size);
 
 #ifdef __cplusplus

@@ -69,3 +69,42 @@ cj_test_free_port (void)
     close (fd);
     return port;
 }
+
+int
+cj_test_http_get (int port, const char *path, char *body, size_t size)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port) };
+    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    if (connect (fd, (struct sockaddr *) &addr, sizeof addr) != 0) {
+        close (fd);
+        return -1;
+    }
+    char request[512];
+    int n = snprintf (request, sizeof request,
+                      "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", path);
+    if (write (fd, request, (size_t) n) != n) {
+        close (fd);
+        return -1;
+    }
+    size_t cap = 1 << 20, len = 0;
+    char *all = malloc (cap + 1);
+    ssize_t r;
+    while (all && (r = read (fd, all + len, cap - len)) > 0)
+        len += (size_t) r;
+    close (fd);
+    if (!all)
+        return -1;
+    all[len] = 0;
+    int status = -1;
+    if (sscanf (all, "HTTP/1.%*d %d", &status) != 1)
+        status = -1;
+    const char *start = strstr (all, "\r\n\r\n");
+    if (body && size) {
+        snprintf (body, size, "%s", start ? start + 4 : "");
+    }
+    free (all);
+    return status;
+}

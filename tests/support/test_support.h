@@ -3,6 +3,7 @@
 #ifndef CHEJIAN_TEST_SUPPORT_H
 #define CHEJIAN_TEST_SUPPORT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /*  "redis://127.0.0.1:<port>/0" of the fixture's redis-server (static buffer), or NULL when
@@ -17,4 +18,9 @@ int64_t     cj_test_now_ms (void);
 /*  A free TCP port on 127.0.0.1 (bound and released; racy by nature but fine for tests).  */
 int         cj_test_free_port (void);
 
+
+
+/*  GET http://127.0.0.1:<port><path>; writes the body (NUL-terminated, truncated to 'size')
+ *  and returns the HTTP status, or -1 when nothing answered.  */
+int cj_test_http_get (int port, const char *path, char *body, size_t size);
 #endif

@@ -1,0 +1,942 @@
+/*  store.c - Redis state: connection, key space, leases and the atomic fenced commit.
+ *  See include/chejian/store.h for the contract and docs/keyspace.md for the layout.  */
+#include "chejian/store.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define S_BACKOFF_MIN_MS  100
+#define S_BACKOFF_MAX_MS  5000
+#define S_OP_MAX_ARGS     2000    /* arguments of one write op (Lua unpack stays far below its limit) */
+#define S_ERR_SIZE        256
+
+/*  The commit script. KEYS[1] lease, KEYS[2] meta, KEYS[3] outbox, KEYS[3+i] the key of op i.
+ *  ARGV[1] token, ARGV[2] number of events, ARGV[3] events per stream entry, then the events,
+ *  then for each op: command name, argument count, arguments. Every op is checked against the
+ *  whitelist before anything is written, so a malformed batch changes nothing.  */
+static const char s_commit_lua[] =
+    "local allowed = {HSET=1, HDEL=1, HINCRBY=1, SET=1, DEL=1, SADD=1, SREM=1, ZADD=1,\n"
+    "                 ZREM=1, RPUSH=1, PEXPIRE=1}\n"
+    "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {-1, 0} end\n"
+    "local nev = tonumber(ARGV[2])\n"
+    "local chunk = tonumber(ARGV[3])\n"
+    "local a = 4 + nev\n"
+    "local k = 4\n"
+    "while a <= #ARGV do\n"
+    "  if not allowed[ARGV[a]] or KEYS[k] == nil then\n"
+    "    return redis.error_reply('ERR cj_commit: malformed op ' .. tostring(ARGV[a]))\n"
+    "  end\n"
+    "  a = a + 2 + tonumber(ARGV[a + 1]); k = k + 1\n"
+    "end\n"
+    "local first, last = 0, 0\n"
+    "a = 4\n"
+    "if nev > 0 then\n"
+    "  last = redis.call('HINCRBY', KEYS[2], 'head', nev)\n"
+    "  first = last - nev + 1\n"
+    "  local s = first\n"
+    "  while s <= last do\n"
+    "    local e = math.min(last, s + chunk - 1)\n"
+    "    local x = {}\n"
+    "    for q = s, e do x[#x + 1] = string.format('%d', q); x[#x + 1] = ARGV[a]; a = a + 1 end\n"
+    "    redis.call('XADD', KEYS[3], string.format('%d-0', e), unpack(x))\n"
+    "    s = e + 1\n"
+    "  end\n"
+    "end\n"
+    "k = 4\n"
+    "while a <= #ARGV do\n"
+    "  local n = tonumber(ARGV[a + 1])\n"
+    "  redis.call(ARGV[a], KEYS[k], unpack(ARGV, a + 2, a + 1 + n))\n"
+    "  a = a + 2 + n; k = k + 1\n"
+    "end\n"
+    "return {first, last}\n";
+
+/*  The lease script. KEYS[1] lease, KEYS[2] meta; ARGV[1] ttl ms, ARGV[2] token held (or 0),
+ *  ARGV[3] the caller's instance id. Renews a lease still held with that token; takes a free
+ *  lease, or one last taken by the same instance (a restart), with a new token from the
+ *  partition's epoch counter; returns 0 when another instance holds it. A new token fences
+ *  off every commit made with an older one.  */
+static const char s_lease_lua[] =
+    "local cur = redis.call('GET', KEYS[1])\n"
+    "if cur and cur == ARGV[2] then\n"
+    "  redis.call('PEXPIRE', KEYS[1], ARGV[1]); return tonumber(cur)\n"
+    "end\n"
+    "if cur and redis.call('HGET', KEYS[2], 'owner') ~= ARGV[3] then return 0 end\n"
+    "local t = redis.call('HINCRBY', KEYS[2], 'epoch', 1)\n"
+    "redis.call('HSET', KEYS[2], 'owner', ARGV[3])\n"
+    "redis.call('SET', KEYS[1], t, 'PX', ARGV[1])\n"
+    "return t\n";
+
+static const char s_release_lua[] =
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end\n"
+    "return 0\n";
+
+typedef enum { S_SCRIPT_COMMIT, S_SCRIPT_LEASE, S_SCRIPT_RELEASE, S_SCRIPTS } s_script_t;
+static const char *const s_script_source[S_SCRIPTS] = { s_commit_lua, s_lease_lua, s_release_lua };
+
+struct cj_store_t {
+    redisContext *ctx;
+    char         *host;           /* NULL for a unix socket */
+    char         *socket_path;
+    int           port;
+    int           db;
+    char         *password;
+    char         *url_safe;
+    int           timeout_ms;
+    int64_t       next_attempt_ms;
+    int           backoff_ms;
+    char          sha[S_SCRIPTS][41];
+    char          errstr[S_ERR_SIZE];
+};
+
+typedef struct {
+    size_t off, len;
+} s_span_t;
+
+typedef struct {
+    const char *cmd;     /* static command name */
+    s_span_t    key;
+    size_t      arg0;    /* first argument in spans */
+    size_t      argc;
+    char        argc_text[12];  /* argc as text, filled when the command is built */
+} s_op_t;
+
+struct cj_batch_t {
+    char      service[32];
+    char      prefix[32];      /* "cj:{p3}:" - every key must start with it */
+    size_t    prefix_len;
+    uint32_t  partition;
+    uint64_t  token;
+    char     *bytes;
+    size_t    nbytes, cbytes;
+    s_span_t *spans;
+    size_t    nspans, cspans;
+    s_op_t   *ops;
+    size_t    nops, cops;
+    s_span_t *events;
+    size_t    nevents, cevents;
+    /* built at commit time */
+    const char **argv;
+    size_t      *argvlen;
+    size_t       cargv;
+};
+
+static int64_t
+s_now_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+s_set_error (cj_store_t *self, const char *fmt, ...)
+{
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (self->errstr, sizeof self->errstr, fmt, ap);
+    va_end (ap);
+}
+
+static void
+s_disconnect (cj_store_t *self, const char *why)
+{
+    if (self->ctx) {
+        s_set_error (self, "redis %s: %s", self->url_safe,
+                     why ? why : (self->ctx->errstr[0] ? self->ctx->errstr : "connection lost"));
+        redisFree (self->ctx);
+        self->ctx = NULL;
+    }
+}
+
+/*  Parses 'url' into the store's fields. Accepts redis://[[user]:password@]host[:port][/db]
+ *  and unix:///path[?db=N].  */
+static int
+s_parse_url (cj_store_t *self, const char *url, char *err, size_t err_size)
+{
+    self->port = 6379;
+    self->db = 0;
+    if (strncmp (url, "unix://", 7) == 0) {
+        const char *path = url + 7;
+        const char *q = strchr (path, '?');
+        size_t len = q ? (size_t) (q - path) : strlen (path);
+        if (len == 0 || path[0] != '/') {
+            snprintf (err, err_size, "unix URL needs an absolute socket path: %s", url);
+            return -1;
+        }
+        self->socket_path = strndup (path, len);
+        if (q && sscanf (q, "?db=%d", &self->db) != 1) {
+            snprintf (err, err_size, "unix URL query must be ?db=N: %s", url);
+            return -1;
+        }
+        return self->socket_path ? 0 : -1;
+    }
+    if (strncmp (url, "redis://", 8) != 0) {
+        snprintf (err, err_size, "Redis URL must start with redis:// or unix://: %s", url);
+        return -1;
+    }
+    const char *p = url + 8;
+    const char *at = strrchr (p, '@');
+    if (at) {
+        const char *colon = memchr (p, ':', (size_t) (at - p));
+        const char *pw = colon ? colon + 1 : p;
+        self->password = strndup (pw, (size_t) (at - pw));
+        p = at + 1;
+    }
+    const char *slash = strchr (p, '/');
+    const char *hostend = slash ? slash : p + strlen (p);
+    const char *colon = memchr (p, ':', (size_t) (hostend - p));
+    const char *hend = colon ? colon : hostend;
+    if (hend == p) {
+        snprintf (err, err_size, "Redis URL has no host: %s", url);
+        return -1;
+    }
+    self->host = strndup (p, (size_t) (hend - p));
+    if (colon) {
+        char *end;
+        long port = strtol (colon + 1, &end, 10);
+        if (end != hostend || port <= 0 || port > 65535) {
+            snprintf (err, err_size, "Redis URL has a bad port: %s", url);
+            return -1;
+        }
+        self->port = (int) port;
+    }
+    if (slash && slash[1]) {
+        char *end;
+        long db = strtol (slash + 1, &end, 10);
+        if (*end || db < 0 || db > 15) {
+            snprintf (err, err_size, "Redis URL has a bad database number: %s", url);
+            return -1;
+        }
+        self->db = (int) db;
+    }
+    return self->host ? 0 : -1;
+}
+
+cj_store_t *
+cj_store_new (const char *url, int timeout_ms, char *ret_err, size_t err_size)
+{
+    char err[S_ERR_SIZE] = "out of memory";
+    cj_store_t *self = calloc (1, sizeof *self);
+    if (!self)
+        goto fail;
+    if (!url || !*url)
+        url = CJ_STORE_DEFAULT_URL;
+    if (s_parse_url (self, url, err, sizeof err) != 0)
+        goto fail_free;
+    self->timeout_ms = timeout_ms > 0 ? timeout_ms : 5000;
+    self->backoff_ms = S_BACKOFF_MIN_MS;
+    if (self->socket_path)
+        self->url_safe = strdup (url);
+    else if (asprintf (&self->url_safe, "redis://%s%s:%d/%d", self->password ? "***@" : "",
+                       self->host, self->port, self->db) < 0)
+        self->url_safe = NULL;
+    if (!self->url_safe)
+        goto fail_free;
+    s_set_error (self, "not connected");
+    return self;
+
+fail_free:
+    cj_store_destroy (&self);
+fail:
+    if (ret_err && err_size)
+        snprintf (ret_err, err_size, "%s", err);
+    return NULL;
+}
+
+void
+cj_store_destroy (cj_store_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    cj_store_t *self = *self_p;
+    if (self->ctx)
+        redisFree (self->ctx);
+    free (self->host);
+    free (self->socket_path);
+    if (self->password)
+        memset (self->password, 0, strlen (self->password));
+    free (self->password);
+    free (self->url_safe);
+    free (self);
+    *self_p = NULL;
+}
+
+/*  Runs one command on a fresh connection during set-up; returns the reply or NULL after
+ *  recording the error.  */
+static redisReply *
+s_setup_command (cj_store_t *self, int argc, const char **argv)
+{
+    redisReply *reply = redisCommandArgv (self->ctx, argc, argv, NULL);
+    if (!reply) {
+        s_disconnect (self, NULL);
+        return NULL;
+    }
+    if (reply->type == REDIS_REPLY_ERROR) {
+        s_set_error (self, "redis %s: %s: %s", self->url_safe, argv[0], reply->str);
+        freeReplyObject (reply);
+        redisFree (self->ctx);
+        self->ctx = NULL;
+        return NULL;
+    }
+    return reply;
+}
+
+static int
+s_load_scripts (cj_store_t *self)
+{
+    for (int i = 0; i < S_SCRIPTS; i++) {
+        const char *argv[] = { "SCRIPT", "LOAD", s_script_source[i] };
+        redisReply *reply = s_setup_command (self, 3, argv);
+        if (!reply)
+            return -1;
+        if (reply->type != REDIS_REPLY_STRING || reply->len != 40) {
+            freeReplyObject (reply);
+            s_disconnect (self, "SCRIPT LOAD gave an unexpected reply");
+            return -1;
+        }
+        memcpy (self->sha[i], reply->str, 40);
+        self->sha[i][40] = 0;
+        freeReplyObject (reply);
+    }
+    return 0;
+}
+
+int
+cj_store_connect (cj_store_t *self)
+{
+    if (self->ctx)
+        return 0;
+    int64_t now = s_now_ms ();
+    if (now < self->next_attempt_ms)
+        return -1;
+    struct timeval tv = { .tv_sec = self->timeout_ms / 1000,
+                          .tv_usec = (self->timeout_ms % 1000) * 1000 };
+    self->ctx = self->socket_path ? redisConnectUnixWithTimeout (self->socket_path, tv)
+                                  : redisConnectWithTimeout (self->host, self->port, tv);
+    if (!self->ctx || self->ctx->err) {
+        s_set_error (self, "redis %s: connect: %s", self->url_safe,
+                     self->ctx ? self->ctx->errstr : "out of memory");
+        if (self->ctx)
+            redisFree (self->ctx);
+        self->ctx = NULL;
+        goto backoff;
+    }
+    redisSetTimeout (self->ctx, tv);
+    if (!self->socket_path)
+        redisEnableKeepAlive (self->ctx);
+    if (self->password) {
+        const char *argv[] = { "AUTH", self->password };
+        redisReply *reply = s_setup_command (self, 2, argv);
+        if (!reply)
+            goto backoff;
+        freeReplyObject (reply);
+    }
+    if (self->db) {
+        char db[16];
+        snprintf (db, sizeof db, "%d", self->db);
+        const char *argv[] = { "SELECT", db };
+        redisReply *reply = s_setup_command (self, 2, argv);
+        if (!reply)
+            goto backoff;
+        freeReplyObject (reply);
+    }
+    if (s_load_scripts (self) != 0)
+        goto backoff;
+    self->backoff_ms = S_BACKOFF_MIN_MS;
+    self->next_attempt_ms = 0;
+    return 0;
+
+backoff:
+    self->next_attempt_ms = now + self->backoff_ms;
+    self->backoff_ms = self->backoff_ms * 2 > S_BACKOFF_MAX_MS ? S_BACKOFF_MAX_MS
+                                                                : self->backoff_ms * 2;
+    return -1;
+}
+
+bool
+cj_store_connected (const cj_store_t *self)
+{
+    return self->ctx != NULL;
+}
+
+const char *
+cj_store_errstr (const cj_store_t *self)
+{
+    return self->errstr;
+}
+
+const char *
+cj_store_url_safe (const cj_store_t *self)
+{
+    return self->url_safe;
+}
+
+redisReply *
+cj_store_commandv (cj_store_t *self, int argc, const char **argv, const size_t *argvlen)
+{
+    if (cj_store_connect (self) != 0)
+        return NULL;
+    redisReply *reply = redisCommandArgv (self->ctx, argc, argv, argvlen);
+    if (!reply)
+        s_disconnect (self, NULL);
+    return reply;
+}
+
+redisReply *
+cj_store_command (cj_store_t *self, const char *fmt, ...)
+{
+    if (cj_store_connect (self) != 0)
+        return NULL;
+    va_list ap;
+    va_start (ap, fmt);
+    redisReply *reply = redisvCommand (self->ctx, fmt, ap);
+    va_end (ap);
+    if (!reply)
+        s_disconnect (self, NULL);
+    return reply;
+}
+
+int
+cj_store_append (cj_store_t *self, int argc, const char **argv, const size_t *argvlen)
+{
+    if (cj_store_connect (self) != 0)
+        return -1;
+    if (redisAppendCommandArgv (self->ctx, argc, argv, argvlen) != REDIS_OK) {
+        s_disconnect (self, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+redisReply *
+cj_store_get_reply (cj_store_t *self)
+{
+    if (!self->ctx)
+        return NULL;
+    void *reply = NULL;
+    if (redisGetReply (self->ctx, &reply) != REDIS_OK || !reply) {
+        s_disconnect (self, NULL);
+        return NULL;
+    }
+    return reply;
+}
+
+/*  ---- key space ----  */
+
+uint32_t
+cj_partition_of (const char *county, uint32_t partitions)
+{
+    uint32_t hash = 2166136261u;
+    for (const unsigned char *p = (const unsigned char *) county; *p; p++) {
+        hash ^= *p;
+        hash *= 16777619u;
+    }
+    return partitions ? hash % partitions : 0;
+}
+
+int
+cj_key (char *buf, size_t size, uint32_t partition, const char *service, const char *fmt, ...)
+{
+    int n = snprintf (buf, size, "cj:{p%u}:%s:", partition, service);
+    if (n < 0 || (size_t) n >= size)
+        return -1;
+    va_list ap;
+    va_start (ap, fmt);
+    int m = vsnprintf (buf + n, size - (size_t) n, fmt, ap);
+    va_end (ap);
+    if (m < 0 || (size_t) (n + m) >= size)
+        return -1;
+    return n + m;
+}
+
+/*  ---- leases ----  */
+
+static int
+s_lease_keys (char lease[CJ_KEY_MAX], char meta[CJ_KEY_MAX], const char *service,
+              uint32_t partition)
+{
+    if (cj_key (lease, CJ_KEY_MAX, partition, service, "lease") < 0
+        || cj_key (meta, CJ_KEY_MAX, partition, service, "meta") < 0)
+        return -1;
+    return 0;
+}
+
+/*  EVALSHA of script 'which' with 'nkeys' keys and the rest as arguments, reloading the
+ *  script once if the server lost it (a restart without persistence of the script cache).  */
+static redisReply *
+s_evalsha (cj_store_t *self, s_script_t which, int argc, const char **argv)
+{
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (cj_store_connect (self) != 0)
+            return NULL;
+        argv[1] = self->sha[which];
+        redisReply *reply = redisCommandArgv (self->ctx, argc, argv, NULL);
+        if (!reply) {
+            s_disconnect (self, NULL);
+            return NULL;
+        }
+        if (reply->type == REDIS_REPLY_ERROR && strncmp (reply->str, "NOSCRIPT", 8) == 0) {
+            freeReplyObject (reply);
+            if (s_load_scripts (self) != 0)
+                return NULL;
+            continue;
+        }
+        return reply;
+    }
+    s_set_error (self, "redis %s: script keeps disappearing", self->url_safe);
+    return NULL;
+}
+
+int
+cj_store_lease (cj_store_t *self, const char *service, uint32_t partition, const char *instance,
+                uint64_t token, int ttl_ms, uint64_t *ret_token)
+{
+    char lease[CJ_KEY_MAX], meta[CJ_KEY_MAX], ttl[24], tok[24];
+    if (s_lease_keys (lease, meta, service, partition) != 0) {
+        s_set_error (self, "lease key too long");
+        return -1;
+    }
+    snprintf (ttl, sizeof ttl, "%d", ttl_ms);
+    snprintf (tok, sizeof tok, "%llu", (unsigned long long) token);
+    const char *argv[] = { "EVALSHA", NULL, "2", lease, meta, ttl, tok, instance };
+    redisReply *reply = s_evalsha (self, S_SCRIPT_LEASE, 8, argv);
+    if (!reply)
+        return -1;
+    int rc = -1;
+    if (reply->type == REDIS_REPLY_INTEGER) {
+        rc = reply->integer > 0 ? 1 : 0;
+        if (rc == 1 && ret_token)
+            *ret_token = (uint64_t) reply->integer;
+    } else
+        s_set_error (self, "lease script: %s",
+                     reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
+    freeReplyObject (reply);
+    return rc;
+}
+
+int
+cj_store_lease_release (cj_store_t *self, const char *service, uint32_t partition,
+                        uint64_t token)
+{
+    char lease[CJ_KEY_MAX], meta[CJ_KEY_MAX], tok[24];
+    if (s_lease_keys (lease, meta, service, partition) != 0)
+        return -1;
+    snprintf (tok, sizeof tok, "%llu", (unsigned long long) token);
+    const char *argv[] = { "EVALSHA", NULL, "1", lease, tok };
+    redisReply *reply = s_evalsha (self, S_SCRIPT_RELEASE, 5, argv);
+    if (!reply)
+        return -1;
+    int rc = reply->type == REDIS_REPLY_ERROR ? -1 : 0;
+    freeReplyObject (reply);
+    return rc;
+}
+
+/*  ---- batch ----  */
+
+cj_batch_t *
+cj_batch_new (void)
+{
+    return calloc (1, sizeof (cj_batch_t));
+}
+
+void
+cj_batch_destroy (cj_batch_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    cj_batch_t *self = *self_p;
+    free (self->bytes);
+    free (self->spans);
+    free (self->ops);
+    free (self->events);
+    free (self->argv);
+    free (self->argvlen);
+    free (self);
+    *self_p = NULL;
+}
+
+void
+cj_batch_reset (cj_batch_t *self, const char *service, uint32_t partition, uint64_t token)
+{
+    snprintf (self->service, sizeof self->service, "%s", service);
+    int n = snprintf (self->prefix, sizeof self->prefix, "cj:{p%u}:", partition);
+    self->prefix_len = n > 0 ? (size_t) n : 0;
+    self->partition = partition;
+    self->token = token;
+    self->nbytes = self->nspans = self->nops = self->nevents = 0;
+}
+
+uint32_t cj_batch_partition (const cj_batch_t *self) { return self->partition; }
+size_t   cj_batch_writes (const cj_batch_t *self) { return self->nops; }
+size_t   cj_batch_events (const cj_batch_t *self) { return self->nevents; }
+bool     cj_batch_empty (const cj_batch_t *self) { return self->nops == 0 && self->nevents == 0; }
+
+/*  Grows '*array' (of 'elem' bytes each, capacity '*cap') to hold 'need' elements.  */
+static int
+s_grow (void **array, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    size_t cap2 = *cap ? *cap : 64;
+    while (cap2 < need)
+        cap2 *= 2;
+    void *p = realloc (*array, cap2 * elem);
+    if (!p)
+        return -1;
+    *array = p;
+    *cap = cap2;
+    return 0;
+}
+
+/*  Copies 'len' bytes into the arena; returns their span.  */
+static int
+s_store_bytes (cj_batch_t *self, const void *data, size_t len, s_span_t *ret_span)
+{
+    if (s_grow ((void **) &self->bytes, &self->cbytes, self->nbytes + len + 1, 1) != 0)
+        return -1;
+    if (len)
+        memcpy (self->bytes + self->nbytes, data, len);
+    ret_span->off = self->nbytes;
+    ret_span->len = len;
+    self->nbytes += len;
+    return 0;
+}
+
+static int
+s_push_arg (cj_batch_t *self, const void *data, size_t len)
+{
+    s_span_t span;
+    if (s_grow ((void **) &self->spans, &self->cspans, self->nspans + 1, sizeof span) != 0
+        || s_store_bytes (self, data, len, &span) != 0)
+        return -1;
+    self->spans[self->nspans++] = span;
+    return 0;
+}
+
+/*  Starts op 'cmd' on 'key', or continues the last op when it is the same mergeable command
+ *  on the same key (so consecutive HSETs to one hash become one multi-field HSET).  */
+static int
+s_begin_op (cj_batch_t *self, const char *cmd, const char *key, bool mergeable, size_t nargs)
+{
+    size_t klen = strlen (key);
+    if (klen < self->prefix_len || memcmp (key, self->prefix, self->prefix_len) != 0)
+        return -1;       /* a key of another partition */
+    if (mergeable && self->nops > 0) {
+        s_op_t *last = &self->ops[self->nops - 1];
+        if (last->cmd == cmd && last->key.len == klen
+            && memcmp (self->bytes + last->key.off, key, klen) == 0
+            && last->argc + nargs <= S_OP_MAX_ARGS)
+            return 0;
+    }
+    s_op_t op = { .cmd = cmd, .arg0 = self->nspans, .argc = 0 };
+    if (s_grow ((void **) &self->ops, &self->cops, self->nops + 1, sizeof op) != 0
+        || s_store_bytes (self, key, klen, &op.key) != 0)
+        return -1;
+    self->ops[self->nops++] = op;
+    return 0;
+}
+
+/*  Queues 'cmd key args...' ('nargs' arguments with their lengths).  */
+static int
+s_write (cj_batch_t *self, const char *cmd, bool mergeable, const char *key, size_t nargs,
+         const void *const *args, const size_t *lens)
+{
+    cj_batch_mark_t mark = cj_batch_mark (self);
+    if (s_begin_op (self, cmd, key, mergeable, nargs) != 0)
+        return -1;
+    for (size_t i = 0; i < nargs; i++)
+        if (s_push_arg (self, args[i], lens[i]) != 0) {
+            cj_batch_rollback (self, mark);
+            return -1;
+        }
+    self->ops[self->nops - 1].argc += nargs;
+    return 0;
+}
+
+static const char S_HSET[] = "HSET", S_HDEL[] = "HDEL", S_HINCRBY[] = "HINCRBY", S_SET[] = "SET",
+                  S_DEL[] = "DEL", S_SADD[] = "SADD", S_SREM[] = "SREM", S_ZADD[] = "ZADD",
+                  S_ZREM[] = "ZREM", S_RPUSH[] = "RPUSH", S_PEXPIRE[] = "PEXPIRE";
+
+int
+cj_batch_hset (cj_batch_t *self, const char *key, const char *field, const void *value,
+               size_t len)
+{
+    const void *args[] = { field, value };
+    size_t lens[] = { strlen (field), len };
+    return s_write (self, S_HSET, true, key, 2, args, lens);
+}
+
+int
+cj_batch_hset_int (cj_batch_t *self, const char *key, const char *field, int64_t value)
+{
+    char text[24];
+    int n = snprintf (text, sizeof text, "%lld", (long long) value);
+    return cj_batch_hset (self, key, field, text, (size_t) n);
+}
+
+int
+cj_batch_hdel (cj_batch_t *self, const char *key, const char *field)
+{
+    const void *args[] = { field };
+    size_t lens[] = { strlen (field) };
+    return s_write (self, S_HDEL, true, key, 1, args, lens);
+}
+
+int
+cj_batch_hincrby (cj_batch_t *self, const char *key, const char *field, int64_t delta)
+{
+    char text[24];
+    int n = snprintf (text, sizeof text, "%lld", (long long) delta);
+    const void *args[] = { field, text };
+    size_t lens[] = { strlen (field), (size_t) n };
+    return s_write (self, S_HINCRBY, false, key, 2, args, lens);
+}
+
+int
+cj_batch_set (cj_batch_t *self, const char *key, const void *value, size_t len)
+{
+    const void *args[] = { value };
+    return s_write (self, S_SET, false, key, 1, args, &len);
+}
+
+int
+cj_batch_del (cj_batch_t *self, const char *key)
+{
+    return s_write (self, S_DEL, false, key, 0, NULL, NULL);
+}
+
+static int
+s_member_op (cj_batch_t *self, const char *cmd, const char *key, const char *member)
+{
+    const void *args[] = { member };
+    size_t lens[] = { strlen (member) };
+    return s_write (self, cmd, true, key, 1, args, lens);
+}
+
+int cj_batch_sadd (cj_batch_t *self, const char *key, const char *member)
+{ return s_member_op (self, S_SADD, key, member); }
+int cj_batch_srem (cj_batch_t *self, const char *key, const char *member)
+{ return s_member_op (self, S_SREM, key, member); }
+int cj_batch_zrem (cj_batch_t *self, const char *key, const char *member)
+{ return s_member_op (self, S_ZREM, key, member); }
+
+int
+cj_batch_zadd (cj_batch_t *self, const char *key, double score, const char *member)
+{
+    char text[32];
+    int n = snprintf (text, sizeof text, "%.17g", score);
+    const void *args[] = { text, member };
+    size_t lens[] = { (size_t) n, strlen (member) };
+    return s_write (self, S_ZADD, true, key, 2, args, lens);
+}
+
+int
+cj_batch_rpush (cj_batch_t *self, const char *key, const void *value, size_t len)
+{
+    const void *args[] = { value };
+    return s_write (self, S_RPUSH, true, key, 1, args, &len);
+}
+
+int
+cj_batch_pexpire (cj_batch_t *self, const char *key, int64_t ttl_ms)
+{
+    char text[24];
+    int n = snprintf (text, sizeof text, "%lld", (long long) ttl_ms);
+    const void *args[] = { text };
+    size_t lens[] = { (size_t) n };
+    return s_write (self, S_PEXPIRE, false, key, 1, args, lens);
+}
+
+int
+cj_batch_event (cj_batch_t *self, const void *data, size_t len)
+{
+    s_span_t span;
+    if (self->nevents >= CJ_BATCH_MAX_EVENTS
+        || s_grow ((void **) &self->events, &self->cevents, self->nevents + 1, sizeof span) != 0
+        || s_store_bytes (self, data, len, &span) != 0)
+        return -1;
+    self->events[self->nevents] = span;
+    return (int) self->nevents++;
+}
+
+const void *
+cj_batch_event_data (const cj_batch_t *self, size_t index, size_t *ret_len)
+{
+    if (index >= self->nevents)
+        return NULL;
+    *ret_len = self->events[index].len;
+    return self->bytes + self->events[index].off;
+}
+
+cj_batch_mark_t
+cj_batch_mark (const cj_batch_t *self)
+{
+    cj_batch_mark_t mark = {
+        .ops = self->nops,
+        .op_args = self->nops ? self->ops[self->nops - 1].argc : 0,
+        .args = self->nspans,
+        .bytes = self->nbytes,
+        .events = self->nevents,
+    };
+    return mark;
+}
+
+void
+cj_batch_rollback (cj_batch_t *self, cj_batch_mark_t mark)
+{
+    self->nops = mark.ops;
+    if (self->nops)
+        self->ops[self->nops - 1].argc = mark.op_args;
+    self->nspans = mark.args;
+    self->nbytes = mark.bytes;
+    self->nevents = mark.events;
+}
+
+/*  ---- commit ----  */
+
+/*  Lays the batch out as EVALSHA arguments in self->argv/argvlen; returns the count, or -1
+ *  when out of memory. 'lease', 'meta', 'outbox' and 'nums' are the caller's scratch for the
+ *  bookkeeping keys and numbers, which must live until the command is appended.  */
+static int
+s_build_argv (cj_batch_t *self, const char *sha, char lease[CJ_KEY_MAX],
+              char meta[CJ_KEY_MAX], char outbox[CJ_KEY_MAX], char nums[4][24])
+{
+    size_t need = 6 + self->nops + 3 + self->nevents + 2 * self->nops + self->nspans;
+    if (s_grow ((void **) &self->argv, &self->cargv, need, sizeof (char *)) != 0)
+        return -1;
+    size_t *lens = realloc (self->argvlen, self->cargv * sizeof (size_t));
+    if (!lens)
+        return -1;
+    self->argvlen = lens;
+    if (cj_key (lease, CJ_KEY_MAX, self->partition, self->service, "lease") < 0
+        || cj_key (meta, CJ_KEY_MAX, self->partition, self->service, "meta") < 0
+        || cj_key (outbox, CJ_KEY_MAX, self->partition, self->service, "outbox") < 0)
+        return -1;
+    snprintf (nums[0], 24, "%zu", 3 + self->nops);
+    snprintf (nums[1], 24, "%llu", (unsigned long long) self->token);
+    snprintf (nums[2], 24, "%zu", self->nevents);
+    snprintf (nums[3], 24, "%d", CJ_STREAM_ENTRY_EVENTS);
+
+    size_t n = 0;
+#define S_ARG(p, l) (self->argv[n] = (p), self->argvlen[n] = (l), n++)
+    S_ARG ("EVALSHA", 7);
+    S_ARG (sha, 40);
+    S_ARG (nums[0], strlen (nums[0]));
+    S_ARG (lease, strlen (lease));
+    S_ARG (meta, strlen (meta));
+    S_ARG (outbox, strlen (outbox));
+    for (size_t i = 0; i < self->nops; i++)
+        S_ARG (self->bytes + self->ops[i].key.off, self->ops[i].key.len);
+    S_ARG (nums[1], strlen (nums[1]));
+    S_ARG (nums[2], strlen (nums[2]));
+    S_ARG (nums[3], strlen (nums[3]));
+    for (size_t i = 0; i < self->nevents; i++)
+        S_ARG (self->bytes + self->events[i].off, self->events[i].len);
+    for (size_t i = 0; i < self->nops; i++) {
+        s_op_t *op = &self->ops[i];
+        int clen = snprintf (op->argc_text, sizeof op->argc_text, "%zu", op->argc);
+        S_ARG (op->cmd, strlen (op->cmd));
+        S_ARG (op->argc_text, (size_t) clen);
+        for (size_t j = 0; j < op->argc; j++) {
+            const s_span_t *a = &self->spans[op->arg0 + j];
+            S_ARG (self->bytes + a->off, a->len);
+        }
+    }
+#undef S_ARG
+    return (int) n;
+}
+
+/*  Reads one commit reply into 'result'. Returns 1 when the script was missing (the batch did
+ *  not run and may be sent again), 0 otherwise.  */
+static int
+s_read_commit_reply (cj_store_t *self, redisReply *reply, cj_commit_result_t *result)
+{
+    result->status = CJ_COMMIT_ERROR;
+    if (reply->type == REDIS_REPLY_ERROR) {
+        if (strncmp (reply->str, "NOSCRIPT", 8) == 0)
+            return 1;
+        s_set_error (self, "commit script: %s", reply->str);
+        return 0;
+    }
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2
+        || reply->element[0]->type != REDIS_REPLY_INTEGER
+        || reply->element[1]->type != REDIS_REPLY_INTEGER) {
+        s_set_error (self, "commit script: unexpected reply");
+        return 0;
+    }
+    if (reply->element[0]->integer < 0) {
+        result->status = CJ_COMMIT_STALE_LEASE;
+        s_set_error (self, "commit refused: stale lease token");
+        return 0;
+    }
+    result->status = CJ_COMMIT_OK;
+    result->first_seq = (uint64_t) reply->element[0]->integer;
+    result->last_seq = (uint64_t) reply->element[1]->integer;
+    return 0;
+}
+
+int
+cj_store_commit (cj_store_t *self, cj_batch_t *const *batches, size_t count,
+                 cj_commit_result_t *results)
+{
+    char lease[CJ_KEY_MAX], meta[CJ_KEY_MAX], outbox[CJ_KEY_MAX], nums[4][24];
+    /* send[i]: batch i is to be sent in this attempt; only a NOSCRIPT reply (the script did
+       not run at all) makes a batch go again, so nothing is ever applied twice. */
+    unsigned char *send = calloc (count ? count : 1, 1);
+    if (!send) {
+        s_set_error (self, "commit: out of memory");
+        for (size_t i = 0; i < count; i++)
+            results[i] = (cj_commit_result_t) { .status = CJ_COMMIT_ERROR };
+        return -1;
+    }
+    for (size_t i = 0; i < count; i++) {
+        send[i] = !cj_batch_empty (batches[i]);
+        results[i] = (cj_commit_result_t) { .status = send[i] ? CJ_COMMIT_ERROR : CJ_COMMIT_OK };
+    }
+    for (int attempt = 0; attempt < 2; attempt++) {
+        bool reload = false;
+        if (cj_store_connect (self) != 0)
+            goto fail_all;
+        for (size_t i = 0; i < count; i++) {
+            if (!send[i])
+                continue;
+            cj_batch_t *b = batches[i];
+            int argc = s_build_argv (b, self->sha[S_SCRIPT_COMMIT], lease, meta, outbox, nums);
+            if (argc < 0) {
+                s_set_error (self, "commit: out of memory building the batch");
+                goto fail_all;
+            }
+            if (cj_store_append (self, argc, b->argv, b->argvlen) != 0)
+                goto fail_all;
+        }
+        for (size_t i = 0; i < count; i++) {
+            if (!send[i])
+                continue;
+            redisReply *reply = cj_store_get_reply (self);
+            if (!reply)
+                goto fail_all;
+            send[i] = (unsigned char) s_read_commit_reply (self, reply, &results[i]);
+            reload = reload || send[i];
+            freeReplyObject (reply);
+        }
+        if (!reload)
+            break;
+        if (s_load_scripts (self) != 0)
+            goto fail_all;
+    }
+    free (send);
+    for (size_t i = 0; i < count; i++)
+        if (results[i].status != CJ_COMMIT_OK)
+            return -1;
+    return 0;
+
+fail_all:
+    /* Batches whose reply was read keep their result; the rest stay CJ_COMMIT_ERROR. */
+    free (send);
+    return -1;
+}

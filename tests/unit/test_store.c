@@ -1,0 +1,276 @@
+/*  test_store.c - the store against the real redis-server of the test fixture: URL parsing,
+ *  key space, leases, the fenced commit (dense seqs, refusal of a stale token, whole or
+ *  nothing), savepoints and reconnection.  */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "chejian/store.h"
+#include "test_support.h"
+
+static cj_store_t *
+s_store (void)
+{
+    char err[256];
+    cj_store_t *store = cj_store_new (cj_test_redis_url (), 2000, err, sizeof err);
+    assert_non_null (store);
+    redisReply *r = cj_store_command (store, "FLUSHALL");
+    assert_non_null (r);
+    freeReplyObject (r);
+    return store;
+}
+
+static long long
+s_int (cj_store_t *store, const char *fmt, const char *arg)
+{
+    redisReply *r = cj_store_command (store, fmt, arg);
+    assert_non_null (r);
+    long long v = r->type == REDIS_REPLY_INTEGER ? r->integer
+                  : r->type == REDIS_REPLY_STRING ? atoll (r->str) : -1;
+    freeReplyObject (r);
+    return v;
+}
+
+static void
+test_url_parsing (void **state)
+{
+    (void) state;
+    char err[256];
+    cj_store_t *s = cj_store_new ("redis://:secret@db.example:6380/3", 0, err, sizeof err);
+    assert_non_null (s);
+    assert_string_equal (cj_store_url_safe (s), "redis://***@db.example:6380/3");
+    cj_store_destroy (&s);
+    assert_null (s);
+    cj_store_destroy (&s);                  /* idempotent */
+    assert_null (cj_store_new ("http://x", 0, err, sizeof err));
+    assert_non_null (strstr (err, "redis://"));
+    assert_null (cj_store_new ("redis://h:99999", 0, err, sizeof err));
+    assert_null (cj_store_new ("redis://h/99", 0, err, sizeof err));
+    assert_null (cj_store_new ("unix://relative", 0, err, sizeof err));
+    s = cj_store_new ("unix:///run/redis.sock?db=2", 0, err, sizeof err);
+    assert_non_null (s);
+    cj_store_destroy (&s);
+}
+
+static void
+test_key_space (void **state)
+{
+    (void) state;
+    char key[CJ_KEY_MAX];
+    assert_int_equal (cj_key (key, sizeof key, 3, "reg", "workshop:%s", "W1"),
+                      (int) strlen ("cj:{p3}:reg:workshop:W1"));
+    assert_string_equal (key, "cj:{p3}:reg:workshop:W1");
+    char tiny[10];
+    assert_int_equal (cj_key (tiny, sizeof tiny, 3, "reg", "workshop"), -1);
+    /* stable: the partition function must never change for a deployment */
+    assert_int_equal (cj_partition_of ("510822", 8), cj_partition_of ("510822", 8));
+    unsigned hits[8] = { 0 };
+    char county[7];
+    for (int i = 0; i < 800; i++) {
+        snprintf (county, sizeof county, "%06d", 110101 + i * 7);
+        hits[cj_partition_of (county, 8)]++;
+    }
+    for (int p = 0; p < 8; p++)
+        assert_true (hits[p] > 40);          /* spread over every partition */
+}
+
+static void
+test_lease (void **state)
+{
+    (void) state;
+    cj_store_t *store = s_store ();
+    uint64_t a = 0, b = 0, a2 = 0;
+    assert_int_equal (cj_store_lease (store, "svc", 1, "host-a", 0, 5000, &a), 1);
+    assert_true (a > 0);
+    assert_int_equal (cj_store_lease (store, "svc", 1, "host-b", 0, 5000, &b), 0);
+    assert_int_equal (cj_store_lease (store, "svc", 1, "host-a", a, 5000, &a2), 1);
+    assert_int_equal (a2, a);                             /* renewed, same token */
+    /* a restart of host-a takes over at once, with a newer token */
+    assert_int_equal (cj_store_lease (store, "svc", 1, "host-a", 0, 5000, &a2), 1);
+    assert_true (a2 > a);
+    assert_int_equal (cj_store_lease_release (store, "svc", 1, a2), 0);
+    assert_int_equal (cj_store_lease (store, "svc", 1, "host-b", 0, 300, &b), 1);
+    assert_true (b > a2);
+    usleep (500000);                                      /* expires */
+    uint64_t c = 0;
+    assert_int_equal (cj_store_lease (store, "svc", 1, "host-a", 0, 5000, &c), 1);
+    assert_true (c > b);
+    cj_store_destroy (&store);
+}
+
+static void
+test_commit_dense_seqs_and_writes (void **state)
+{
+    (void) state;
+    cj_store_t *store = s_store ();
+    uint64_t token;
+    assert_int_equal (cj_store_lease (store, "svc", 2, "me", 0, 10000, &token), 1);
+    cj_batch_t *batch = cj_batch_new ();
+    cj_batch_reset (batch, "svc", 2, token);
+    assert_true (cj_batch_empty (batch));
+    assert_int_equal (cj_batch_hset (batch, "cj:{p2}:svc:h", "a", "1", 1), 0);
+    assert_int_equal (cj_batch_hset (batch, "cj:{p2}:svc:h", "b", "2", 1), 0);
+    assert_int_equal (cj_batch_writes (batch), 1);        /* merged into one HSET */
+    assert_int_equal (cj_batch_hincrby (batch, "cj:{p2}:svc:n", "x", 5), 0);
+    assert_int_equal (cj_batch_set (batch, "cj:{p2}:svc:s", "v", 1), 0);
+    assert_int_equal (cj_batch_rpush (batch, "cj:{p2}:svc:l", "e", 1), 0);
+    assert_int_equal (cj_batch_zadd (batch, "cj:{p2}:svc:z", 1.5, "m"), 0);
+    assert_int_equal (cj_batch_sadd (batch, "cj:{p2}:svc:set", "m"), 0);
+    assert_int_equal (cj_batch_hset (batch, "cj:{p3}:svc:h", "a", "1", 1), -1);  /* other partition */
+    for (int i = 0; i < 1200; i++) {                      /* spans three stream entries */
+        char ev[16];
+        int n = snprintf (ev, sizeof ev, "ev%d", i);
+        assert_int_equal (cj_batch_event (batch, ev, (size_t) n), i);
+    }
+    cj_commit_result_t res;
+    assert_int_equal (cj_store_commit (store, &batch, 1, &res), 0);
+    assert_int_equal (res.status, CJ_COMMIT_OK);
+    assert_int_equal (res.first_seq, 1);
+    assert_int_equal (res.last_seq, 1200);
+    assert_int_equal (s_int (store, "HLEN %s", "cj:{p2}:svc:h"), 2);
+    assert_int_equal (s_int (store, "HGET %s x", "cj:{p2}:svc:n"), 5);
+    assert_int_equal (s_int (store, "XLEN %s", "cj:{p2}:svc:outbox"), 3);
+    assert_int_equal (s_int (store, "HGET %s head", "cj:{p2}:svc:meta"), 1200);
+    redisReply *r = cj_store_command (store, "XRANGE cj:{p2}:svc:outbox - + COUNT 1");
+    assert_int_equal (r->elements, 1);
+    assert_string_equal (r->element[0]->element[0]->str, "512-0");
+    assert_string_equal (r->element[0]->element[1]->element[0]->str, "1");
+    assert_string_equal (r->element[0]->element[1]->element[1]->str, "ev0");
+    freeReplyObject (r);
+
+    cj_batch_reset (batch, "svc", 2, token);
+    cj_batch_event (batch, "next", 4);
+    assert_int_equal (cj_store_commit (store, &batch, 1, &res), 0);
+    assert_int_equal (res.first_seq, 1201);               /* dense across commits */
+    cj_batch_destroy (&batch);
+    cj_store_destroy (&store);
+}
+
+static void
+test_stale_token_refused_whole (void **state)
+{
+    (void) state;
+    cj_store_t *store = s_store ();
+    uint64_t old_token, new_token;
+    assert_int_equal (cj_store_lease (store, "svc", 0, "a", 0, 10000, &old_token), 1);
+    assert_int_equal (cj_store_lease_release (store, "svc", 0, old_token), 0);
+    assert_int_equal (cj_store_lease (store, "svc", 0, "b", 0, 10000, &new_token), 1);
+    cj_batch_t *stale = cj_batch_new (), *fresh = cj_batch_new ();
+    cj_batch_reset (stale, "svc", 0, old_token);
+    cj_batch_hset (stale, "cj:{p0}:svc:h", "a", "1", 1);
+    cj_batch_event (stale, "x", 1);
+    cj_commit_result_t res[2];
+    assert_int_equal (cj_store_commit (store, &stale, 1, res), -1);
+    assert_int_equal (res[0].status, CJ_COMMIT_STALE_LEASE);
+    assert_int_equal (s_int (store, "EXISTS %s", "cj:{p0}:svc:h"), 0);
+    assert_int_equal (s_int (store, "EXISTS %s", "cj:{p0}:svc:outbox"), 0);
+    assert_int_equal (s_int (store, "HGET %s head", "cj:{p0}:svc:meta"), -1);
+    /* two batches in one round trip: the fresh one commits, the stale one does not */
+    cj_batch_reset (fresh, "svc", 0, new_token);
+    cj_batch_hset (fresh, "cj:{p0}:svc:h", "b", "2", 1);
+    uint64_t t1;
+    assert_int_equal (cj_store_lease (store, "svc", 1, "b", 0, 10000, &t1), 1);
+    cj_batch_reset (stale, "svc", 1, t1 + 100);
+    cj_batch_hset (stale, "cj:{p1}:svc:h", "c", "3", 1);
+    cj_batch_t *both[2] = { fresh, stale };
+    assert_int_equal (cj_store_commit (store, both, 2, res), -1);
+    assert_int_equal (res[0].status, CJ_COMMIT_OK);
+    assert_int_equal (res[1].status, CJ_COMMIT_STALE_LEASE);
+    assert_int_equal (s_int (store, "HLEN %s", "cj:{p0}:svc:h"), 1);
+    assert_int_equal (s_int (store, "EXISTS %s", "cj:{p1}:svc:h"), 0);
+    cj_batch_destroy (&stale);
+    cj_batch_destroy (&fresh);
+    cj_store_destroy (&store);
+}
+
+static void
+test_savepoint_rollback (void **state)
+{
+    (void) state;
+    cj_store_t *store = s_store ();
+    uint64_t token;
+    assert_int_equal (cj_store_lease (store, "svc", 0, "a", 0, 10000, &token), 1);
+    cj_batch_t *batch = cj_batch_new ();
+    cj_batch_reset (batch, "svc", 0, token);
+    cj_batch_hset (batch, "cj:{p0}:svc:h", "keep", "1", 1);
+    cj_batch_event (batch, "kept", 4);
+    cj_batch_mark_t mark = cj_batch_mark (batch);
+    cj_batch_hset (batch, "cj:{p0}:svc:h", "drop", "2", 1);   /* merges into the kept HSET */
+    cj_batch_set (batch, "cj:{p0}:svc:dropped", "x", 1);
+    cj_batch_event (batch, "dropped", 7);
+    cj_batch_rollback (batch, mark);
+    assert_int_equal (cj_batch_events (batch), 1);
+    cj_commit_result_t res;
+    assert_int_equal (cj_store_commit (store, &batch, 1, &res), 0);
+    assert_int_equal (s_int (store, "HLEN %s", "cj:{p0}:svc:h"), 1);
+    assert_int_equal (s_int (store, "EXISTS %s", "cj:{p0}:svc:dropped"), 0);
+    assert_int_equal (res.last_seq, 1);
+    cj_batch_destroy (&batch);
+    cj_store_destroy (&store);
+}
+
+static void
+test_reconnects_and_reloads_scripts (void **state)
+{
+    (void) state;
+    cj_store_t *store = s_store ();
+    uint64_t token;
+    assert_int_equal (cj_store_lease (store, "svc", 0, "a", 0, 10000, &token), 1);
+    redisReply *r = cj_store_command (store, "SCRIPT FLUSH");
+    freeReplyObject (r);
+    r = cj_store_command (store, "CLIENT KILL TYPE normal SKIPME no");
+    if (r)
+        freeReplyObject (r);
+    /* the next call notices the dead connection, the one after reconnects */
+    cj_batch_t *batch = cj_batch_new ();
+    cj_batch_reset (batch, "svc", 0, token);
+    cj_batch_event (batch, "e", 1);
+    cj_commit_result_t res = { 0 };
+    for (int i = 0; i < 20 && res.status != CJ_COMMIT_OK; i++) {
+        cj_store_commit (store, &batch, 1, &res);
+        if (res.status != CJ_COMMIT_OK)
+            usleep (200000);
+    }
+    assert_int_equal (res.status, CJ_COMMIT_OK);
+    assert_true (cj_store_connected (store));
+    cj_batch_destroy (&batch);
+    cj_store_destroy (&store);
+}
+
+static void
+test_unreachable_reports_cause (void **state)
+{
+    (void) state;
+    char url[64], err[256];
+    snprintf (url, sizeof url, "redis://127.0.0.1:%d/0", cj_test_free_port ());
+    cj_store_t *store = cj_store_new (url, 500, err, sizeof err);
+    assert_int_equal (cj_store_connect (store), -1);
+    assert_non_null (strstr (cj_store_errstr (store), "connect"));
+    assert_null (cj_store_command (store, "PING"));      /* within the backoff: no attempt */
+    cj_store_destroy (&store);
+}
+
+int
+main (void)
+{
+    if (!cj_test_redis_url ()) {
+        fprintf (stderr, "the redis fixture is not running\n");
+        return 1;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_url_parsing),
+        cmocka_unit_test (test_key_space),
+        cmocka_unit_test (test_lease),
+        cmocka_unit_test (test_commit_dense_seqs_and_writes),
+        cmocka_unit_test (test_stale_token_refused_whole),
+        cmocka_unit_test (test_savepoint_rollback),
+        cmocka_unit_test (test_reconnects_and_reloads_scripts),
+        cmocka_unit_test (test_unreachable_reports_cause),
+    };
+    return cmocka_run_group_tests_name ("store", tests, NULL, NULL);
+}
