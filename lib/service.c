@@ -44,6 +44,8 @@ typedef struct {
     int                 dup_of;      /* index of an earlier request with the same id, or -1 */
     redisReply         *outcome;     /* dedup record found in Redis */
     size_t              ev_first, ev_count;
+    uint8_t            *accepted;    /* the Ack a retry will see, written at commit */
+    size_t              accepted_len;
     char                dedup_field[CJ_SOURCE_MAX + CJ_EVENT_ID_MAX + 2];
 } s_request_t;
 
@@ -566,31 +568,39 @@ s_apply_command (cj_service_t *self, s_request_t *req)
     ack.partition = req->partition;
     ack.first_seq = req->ev_count ? base : 0;
     ack.last_seq = req->ev_count ? base + req->ev_count - 1 : 0;
-    size_t len;
-    uint8_t *bytes = cj_message_pack (&ack.base, &len);
-    char key[CJ_KEY_MAX];
-    int64_t gen = s_dedup_gen (self);
-    cj_key (key, sizeof key, req->partition, self->def->short_name, "dedup:%" PRId64, gen);
-    if (!bytes || cj_batch_hset (batch, key, req->dedup_field, bytes, len) != 0) {
+    req->accepted = cj_message_pack (&ack.base, &req->accepted_len);
+    if (!req->accepted) {
         cj_batch_rollback (batch, mark);
         s_reply_problem (self, req, CHEJIAN__V1__ACK_STATUS__ACK_STATUS_UNAVAILABLE, "",
                          CJ_E_INTERNAL, "out of memory; retry");
     }
-    free (bytes);
 }
 
-/*  Gives this turn's dedup generation a TTL once per partition (two windows, so a record
- *  lives at least one full window).  */
-static void
-s_expire_dedup (cj_service_t *self, uint32_t p)
+/*  Adds the dedup records of the commands accepted into partition 'p' this turn as one
+ *  multi-field HSET (one write per batch, not one per command), and gives the generation a
+ *  TTL once per partition and generation (two windows, so a record lives at least one).  */
+static int
+s_write_dedup (cj_service_t *self, uint32_t p)
 {
     int64_t gen = s_dedup_gen (self);
-    if (self->part[p].dedup_gen_expired == gen || cj_batch_empty (self->batch[p]))
-        return;
     char key[CJ_KEY_MAX];
     cj_key (key, sizeof key, p, self->def->short_name, "dedup:%" PRId64, gen);
-    if (cj_batch_pexpire (self->batch[p], key, 2 * self->dedup_window_ms + 3600000) == 0)
+    bool any = false;
+    for (size_t i = 0; i < self->nreq; i++) {
+        s_request_t *r = &self->req[i];
+        if (r->done || r->partition != p || !r->accepted)
+            continue;
+        if (cj_batch_hset (self->batch[p], key, r->dedup_field, r->accepted,
+                           r->accepted_len) != 0)
+            return -1;
+        any = true;
+    }
+    if (any && self->part[p].dedup_gen_expired != gen) {
+        if (cj_batch_pexpire (self->batch[p], key, 2 * self->dedup_window_ms + 3600000) != 0)
+            return -1;
         self->part[p].dedup_gen_expired = gen;
+    }
+    return 0;
 }
 
 /*  The subscription callback: finds the service's handler for the event and applies it.  */
@@ -727,6 +737,7 @@ s_release_requests (cj_service_t *self)
         s_request_t *r = &self->req[i];
         zmq_msg_close (&r->payload);
         cj_envelope_free (&r->env);
+        free (r->accepted);
         if (r->outcome)
             freeReplyObject (r->outcome);
     }
@@ -786,26 +797,29 @@ s_turn (cj_service_t *self, bool take_requests)
             redis_ok = false;
     }
     cj_commit_result_t results[CJ_PARTITIONS_MAX];
+    bool skip[CJ_PARTITIONS_MAX] = { false };   /* not committed: its messages are retried */
     if (redis_ok) {
         for (uint32_t p = 0; p < self->partitions; p++)
             if (self->active[p]) {
                 if (self->def->flush && self->def->flush (self->def->arg, p, self->batch[p]) != 0)
                     cj_error ("flush of partition %u failed", p);
-                s_expire_dedup (self, p);
+                skip[p] = s_write_dedup (self, p) != 0;
+                if (skip[p])
+                    cj_error ("partition %u: out of memory writing dedup records", p);
             }
         int64_t t0 = s_mono_ns ();
         cj_batch_t *to_commit[CJ_PARTITIONS_MAX];
         size_t n = 0;
         uint32_t which[CJ_PARTITIONS_MAX];
         for (uint32_t p = 0; p < self->partitions; p++)
-            if (self->active[p] && !cj_batch_empty (self->batch[p])) {
+            if (self->active[p] && !skip[p] && !cj_batch_empty (self->batch[p])) {
                 which[n] = p;
                 to_commit[n++] = self->batch[p];
             }
         cj_commit_result_t packed[CJ_PARTITIONS_MAX];
         cj_store_commit (self->store, to_commit, n, packed);
         for (uint32_t p = 0; p < self->partitions; p++)
-            results[p] = (cj_commit_result_t) { .status = CJ_COMMIT_OK };
+            results[p] = (cj_commit_result_t) { .status = skip[p] ? CJ_COMMIT_ERROR : CJ_COMMIT_OK };
         for (size_t i = 0; i < n; i++)
             results[which[i]] = packed[i];
         if (n) {
