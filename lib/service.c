@@ -103,7 +103,7 @@ struct cj_service_t {
     cj_counter_t           *acks[5];   /* by Chejian__V1__AckStatus */
     cj_counter_t           *published, *commit_failures;
     cj_histogram_t         *commit_seconds, *ack_seconds, *batch_size;
-    cj_gauge_t             *owned_gauge, **head_gauge;
+    cj_gauge_t             *owned_gauge, **head_gauge, **outbox_gauge;
 };
 
 /*  ---- clocks ----  */
@@ -849,15 +849,26 @@ s_heartbeat (cj_service_t *self)
             cj_pub_heartbeat (self->pub, p, self->part[p].head);
 }
 
+/*  Trims each owned outbox below its slowest subscriber and reports its length in stream
+ *  entries (one entry per committed batch).  */
 static void
 s_trim_outboxes (cj_service_t *self)
 {
-    for (uint32_t p = 0; p < self->partitions; p++)
-        if (self->part[p].owned
-            && cj_outbox_trim (self->store, self->def->short_name, p, self->outbox_keep) < 0) {
+    for (uint32_t p = 0; p < self->partitions; p++) {
+        if (!self->part[p].owned)
+            continue;
+        char key[CJ_KEY_MAX];
+        cj_key (key, sizeof key, p, self->def->short_name, "outbox");
+        redisReply *len = NULL;
+        if (cj_outbox_trim (self->store, self->def->short_name, p, self->outbox_keep) < 0
+            || !(len = cj_store_command (self->store, "XLEN %s", key))) {
             cj_warn ("outbox trim of partition %u failed: %s", p, cj_store_errstr (self->store));
             return;
         }
+        if (len->type == REDIS_REPLY_INTEGER)
+            cj_gauge_set (self->outbox_gauge[p], (double) len->integer);
+        freeReplyObject (len);
+    }
 }
 
 static void
@@ -911,6 +922,7 @@ s_destroy (cj_service_t **self_p)
     free (self->active);
     free (self->part);
     free (self->head_gauge);
+    free (self->outbox_gauge);
     free (self->req);
     cj_store_destroy (&self->store);
     cj_metrics_destroy (&self->metrics);
@@ -950,6 +962,9 @@ s_register_metrics (cj_service_t *self)
         self->head_gauge[p] = cj_metrics_gauge (m, "chejian_outbox_head_seq",
                                                 "Last committed outbox seq", "partition", ps,
                                                 NULL);
+        self->outbox_gauge[p] = cj_metrics_gauge (m, "chejian_outbox_length_entries",
+                                                  "Outbox stream entries kept (one per batch)",
+                                                  "partition", ps, NULL);
     }
 }
 
@@ -977,9 +992,11 @@ s_init (cj_service_t *self)
     self->batch = calloc (self->partitions, sizeof *self->batch);
     self->active = calloc (self->partitions, sizeof *self->active);
     self->head_gauge = calloc (self->partitions, sizeof *self->head_gauge);
+    self->outbox_gauge = calloc (self->partitions, sizeof *self->outbox_gauge);
     self->req = calloc (self->max_batch, sizeof *self->req);
     self->metrics = cj_metrics_new ();
-    if (!self->part || !self->batch || !self->active || !self->head_gauge || !self->req
+    if (!self->part || !self->batch || !self->active || !self->head_gauge || !self->outbox_gauge
+        || !self->req
         || !self->metrics)
         goto fail;
     for (uint32_t p = 0; p < self->partitions; p++)
