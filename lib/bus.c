@@ -602,3 +602,21 @@ cj_sub_max_lag (const cj_sub_t *self)
             max = cj_sub_lag (self, p);
     return max;
 }
+
+bool
+cj_sub_behind (const cj_sub_t *self)
+{
+    for (uint32_t p = 0; p < self->partitions; p++) {
+        const s_part_t *pt = &self->part[p];
+        if (pt->owned && !pt->stuck && pt->head > pt->pending)
+            return true;
+    }
+    return false;
+}
+
+bool
+cj_sub_stuck (const cj_sub_t *self, uint32_t partition)
+{
+    return partition < self->partitions && self->part[partition].owned
+           && self->part[partition].stuck;
+}

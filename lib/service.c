@@ -471,41 +471,47 @@ s_dedup_lookup (cj_service_t *self)
     }
     if (nfields == 0)
         return 0;
+    /* Group the requests by partition in 'idx'; send two HMGETs per partition, all
+       pipelined; then read the replies back in the same order. */
     const char **argv = malloc ((nfields + 2) * sizeof *argv);
     size_t *idx = malloc (nfields * sizeof *idx);
+    size_t *group = calloc (self->partitions + 1, sizeof *group);   /* start of each partition */
     int rc = -1;
-    if (!argv || !idx)
+    if (!argv || !idx || !group)
         goto done;
-    size_t sent = 0;
+    size_t n = 0;
     for (uint32_t p = 0; p < self->partitions; p++) {
-        size_t n = 0;
+        group[p] = n;
         for (size_t i = 0; i < self->nreq; i++) {
             s_request_t *r = &self->req[i];
             if (!r->done && r->partition == p && r->dup_of < 0
-                && cj_body_kind (r->env->body_case) == CJ_KIND_COMMAND) {
-                argv[2 + n] = r->dedup_field;
+                && cj_body_kind (r->env->body_case) == CJ_KIND_COMMAND)
                 idx[n++] = i;
-            }
         }
-        if (n == 0)
-            continue;
-        for (int64_t g = gen; g >= gen - 1; g--) {
-            char key[CJ_KEY_MAX];
+    }
+    group[self->partitions] = n;
+    for (uint32_t p = 0; p < self->partitions; p++) {
+        size_t count = group[p + 1] - group[p];
+        for (size_t m = 0; m < count; m++)
+            argv[2 + m] = self->req[idx[group[p] + m]].dedup_field;
+        for (int64_t g = gen; count && g >= gen - 1; g--) {
+            char key[CJ_KEY_MAX];         /* hiredis copies the command when appending */
             cj_key (key, sizeof key, p, self->def->short_name, "dedup:%" PRId64, g);
             argv[0] = "HMGET";
             argv[1] = key;
-            if (cj_store_append (self->store, (int) n + 2, argv, NULL) != 0)
+            if (cj_store_append (self->store, (int) count + 2, argv, NULL) != 0)
                 goto done;
-            sent++;
         }
-        /* replies come back in order: read this partition's two now */
-        for (int k = 0; k < 2; k++, sent--) {
+    }
+    for (uint32_t p = 0; p < self->partitions; p++) {
+        size_t count = group[p + 1] - group[p];
+        for (int k = 0; count && k < 2; k++) {
             redisReply *reply = cj_store_get_reply (self->store);
             if (!reply)
                 goto done;
-            for (size_t m = 0; reply->type == REDIS_REPLY_ARRAY && m < reply->elements && m < n;
-                 m++) {
-                s_request_t *r = &self->req[idx[m]];
+            for (size_t m = 0; reply->type == REDIS_REPLY_ARRAY && m < reply->elements
+                               && m < count; m++) {
+                s_request_t *r = &self->req[idx[group[p] + m]];
                 if (!r->outcome && reply->element[m]->type == REDIS_REPLY_STRING) {
                     r->outcome = reply->element[m];
                     reply->element[m] = NULL;       /* now owned by the request */
@@ -518,6 +524,7 @@ s_dedup_lookup (cj_service_t *self)
 done:
     free (argv);
     free (idx);
+    free (group);
     return rc;
 }
 
@@ -664,10 +671,12 @@ s_after_commit (cj_service_t *self, const cj_commit_result_t *results)
         if (!ok) {
             cj_counter_add (self->commit_failures, 1);
             cj_error ("commit of partition %u failed: %s", p, cj_store_errstr (self->store));
-            if (res->status == CJ_COMMIT_STALE_LEASE)
-                s_partition_lost (self, p);
-            else if (self->def->partition_reset)
-                self->def->partition_reset (self->def->arg, p);
+            /* Refused (stale lease) or unknown fate (the reply was lost): either way what this
+               process holds in memory for the partition may be wrong. Drop it and take the
+               lease again at once: a new token fences any commit still in flight, and the
+               head, cursors and caches are reloaded from Redis. */
+            s_partition_lost (self, p);
+            self->next_lease_ms = 0;
             continue;
         }
         size_t nev = cj_batch_events (self->batch[p]);
@@ -884,7 +893,19 @@ s_update_readiness (cj_service_t *self)
     }
     char reason[160];
     bool ready = false;
-    if (!cj_store_connected (self->store))
+    const char *stuck = NULL;
+    uint32_t stuck_partition = 0;
+    for (size_t i = 0; i < self->def->nsubscriptions && !stuck; i++)
+        for (uint32_t p = 0; p < self->partitions && !stuck; p++)
+            if (cj_sub_stuck (self->subs[i], p)) {
+                stuck = self->def->subscriptions[i].producer;
+                stuck_partition = p;
+            }
+    if (stuck) {
+        snprintf (reason, sizeof reason, "subscription to %s partition %u is stuck: its outbox "
+                  "no longer holds the next event", stuck, stuck_partition);
+        cj_error ("%s", reason);
+    } else if (!cj_store_connected (self->store))
         snprintf (reason, sizeof reason, "redis unreachable: %s", cj_store_errstr (self->store));
     else if (owned == 0)
         snprintf (reason, sizeof reason, "no partition owned yet");
@@ -1101,9 +1122,7 @@ s_run (cj_service_t *self)
 
         bool catching_up = false;
         for (size_t i = 0; i < self->def->nsubscriptions; i++)
-            for (uint32_t p = 0; p < self->partitions; p++)
-                if (self->part[p].owned && cj_sub_head (self->subs[i], p) > cj_sub_cursor (self->subs[i], p))
-                    catching_up = true;
+            catching_up = catching_up || cj_sub_behind (self->subs[i]);
         zmq_pollitem_t items[1 + 8];
         size_t nitems = 0;
         if (!stop_deadline)

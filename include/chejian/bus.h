@@ -120,6 +120,13 @@ uint64_t cj_sub_head (const cj_sub_t *self, uint32_t partition);
 uint64_t cj_sub_lag (const cj_sub_t *self, uint32_t partition);
 /*  Largest lag over owned partitions.  */
 uint64_t cj_sub_max_lag (const cj_sub_t *self);
+/*  True when an owned partition is behind its known head and can make progress (so the loop
+ *  should not sleep).  */
+bool     cj_sub_behind (const cj_sub_t *self);
+/*  True when the outbox of 'partition' no longer holds the next event to apply (it was
+ *  trimmed or deleted under this subscriber): the subscription stops there rather than skip,
+ *  and an operator must act.  */
+bool     cj_sub_stuck (const cj_sub_t *self, uint32_t partition);
 
 #ifdef __cplusplus
 }
