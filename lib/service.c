@@ -656,6 +656,32 @@ s_answer_query (cj_service_t *self, s_request_t *req)
     s_ctx_finish (&ctx);
 }
 
+/*  Answers command 'r' after its partition's commit 'res': ACCEPTED, or DUPLICATE when it
+ *  repeats 'orig' (an original accepted in the same turn), with the original's seq range;
+ *  UNAVAILABLE when the commit did not happen.  */
+static void
+s_reply_committed (cj_service_t *self, s_request_t *r, const s_request_t *orig,
+                   const cj_commit_result_t *res)
+{
+    if (res->status != CJ_COMMIT_OK) {
+        s_reply_problem (self, r, CHEJIAN__V1__ACK_STATUS__ACK_STATUS_UNAVAILABLE, "",
+                         CJ_E_INTERNAL, "state store unavailable; retry with the same event_id");
+        return;
+    }
+    cj_ack_t ack = CHEJIAN__V1__ACK__INIT;
+    ack.event_id = r->env->event_id;
+    ack.status = orig == r ? CHEJIAN__V1__ACK_STATUS__ACK_STATUS_ACCEPTED
+                           : CHEJIAN__V1__ACK_STATUS__ACK_STATUS_DUPLICATE;
+    ack.original_status = orig == r ? CHEJIAN__V1__ACK_STATUS__ACK_STATUS_UNSPECIFIED
+                                    : CHEJIAN__V1__ACK_STATUS__ACK_STATUS_ACCEPTED;
+    ack.partition = r->partition;
+    if (orig->ev_count) {
+        ack.first_seq = res->first_seq + orig->ev_first;
+        ack.last_seq = ack.first_seq + orig->ev_count - 1;
+    }
+    s_reply (self, r, &ack);
+}
+
 /*  After the commit: ack the commands of partitions that committed, publish their events,
  *  and answer UNAVAILABLE where the commit did not happen (the client retries).  */
 static void
@@ -694,49 +720,15 @@ s_after_commit (cj_service_t *self, const cj_commit_result_t *results)
             cj_gauge_set (self->head_gauge[p], (double) res->last_seq);
         }
     }
-    for (size_t i = 0; i < self->nreq; i++) {
-        s_request_t *r = &self->req[i];
-        if (r->done || cj_body_kind (r->env->body_case) != CJ_KIND_COMMAND)
-            continue;
-        if (r->dup_of >= 0)
-            continue;                               /* answered below, after its original */
-        if (results[r->partition].status != CJ_COMMIT_OK) {
-            s_reply_problem (self, r, CHEJIAN__V1__ACK_STATUS__ACK_STATUS_UNAVAILABLE, "",
-                             CJ_E_INTERNAL, "state store unavailable; retry with the same event_id");
-            continue;
+    /* Originals first, then repeats of them received in the same turn. */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < self->nreq; i++) {
+            s_request_t *r = &self->req[i];
+            if (!r->done && cj_body_kind (r->env->body_case) == CJ_KIND_COMMAND
+                && (r->dup_of >= 0) == (pass == 1))
+                s_reply_committed (self, r, pass ? &self->req[r->dup_of] : r,
+                                   &results[r->partition]);
         }
-        cj_ack_t ack = CHEJIAN__V1__ACK__INIT;
-        ack.event_id = r->env->event_id;
-        ack.status = CHEJIAN__V1__ACK_STATUS__ACK_STATUS_ACCEPTED;
-        ack.partition = r->partition;
-        if (r->ev_count) {
-            ack.first_seq = results[r->partition].first_seq + r->ev_first;
-            ack.last_seq = ack.first_seq + r->ev_count - 1;
-        }
-        s_reply (self, r, &ack);
-    }
-    /* Repeats of a command accepted in this same turn: answered after their original. */
-    for (size_t i = 0; i < self->nreq; i++) {
-        s_request_t *r = &self->req[i];
-        if (r->done || r->dup_of < 0)
-            continue;
-        const s_request_t *orig = &self->req[r->dup_of];
-        if (results[r->partition].status != CJ_COMMIT_OK) {
-            s_reply_problem (self, r, CHEJIAN__V1__ACK_STATUS__ACK_STATUS_UNAVAILABLE, "",
-                             CJ_E_INTERNAL, "state store unavailable; retry with the same event_id");
-            continue;
-        }
-        cj_ack_t ack = CHEJIAN__V1__ACK__INIT;
-        ack.event_id = r->env->event_id;
-        ack.status = CHEJIAN__V1__ACK_STATUS__ACK_STATUS_DUPLICATE;
-        ack.original_status = CHEJIAN__V1__ACK_STATUS__ACK_STATUS_ACCEPTED;
-        ack.partition = r->partition;
-        if (orig->ev_count) {
-            ack.first_seq = results[r->partition].first_seq + orig->ev_first;
-            ack.last_seq = ack.first_seq + orig->ev_count - 1;
-        }
-        s_reply (self, r, &ack);
-    }
 }
 
 static void
