@@ -229,6 +229,62 @@ cj_ctx_defer_free (cj_ctx_t *ctx, void (*fn) (void *), void *ptr)
     return 0;
 }
 
+/*  Copies 'len' bytes into a new NUL-terminated buffer.  */
+static int
+s_copy_out (const void *data, size_t len, char **ret_value, size_t *ret_len)
+{
+    char *copy = malloc (len + 1);
+    if (!copy)
+        return -1;
+    memcpy (copy, data, len);
+    copy[len] = 0;
+    *ret_value = copy;
+    if (ret_len)
+        *ret_len = len;
+    return 1;
+}
+
+/*  The batch's pending write of ('key', 'field'), else Redis ('field' NULL: a string key).  */
+static int
+s_ctx_read (cj_ctx_t *ctx, const char *key, const char *field, char **ret_value,
+            size_t *ret_len)
+{
+    if (ctx->batch) {
+        const void *data;
+        size_t len;
+        cj_batch_lookup_t found = field ? cj_batch_hget (ctx->batch, key, field, &data, &len)
+                                        : cj_batch_get (ctx->batch, key, &data, &len);
+        if (found == CJ_BATCH_VALUE)
+            return s_copy_out (data, len, ret_value, ret_len);
+        if (found == CJ_BATCH_DELETED)
+            return 0;
+        if (found == CJ_BATCH_UNKNOWN)
+            return -1;         /* a handler that reads what it HINCRBYs must keep the sum itself */
+    }
+    redisReply *reply = field ? cj_store_command (ctx->service->store, "HGET %s %s", key, field)
+                              : cj_store_command (ctx->service->store, "GET %s", key);
+    if (!reply)
+        return -1;
+    int rc = reply->type == REDIS_REPLY_STRING ? s_copy_out (reply->str, reply->len, ret_value,
+                                                            ret_len)
+             : reply->type == REDIS_REPLY_NIL  ? 0 : -1;
+    freeReplyObject (reply);
+    return rc;
+}
+
+int
+cj_ctx_hget (cj_ctx_t *ctx, const char *key, const char *field, char **ret_value,
+             size_t *ret_len)
+{
+    return s_ctx_read (ctx, key, field, ret_value, ret_len);
+}
+
+int
+cj_ctx_get (cj_ctx_t *ctx, const char *key, char **ret_value, size_t *ret_len)
+{
+    return s_ctx_read (ctx, key, NULL, ret_value, ret_len);
+}
+
 static void
 s_ctx_init (cj_ctx_t *ctx, cj_service_t *service, cj_batch_t *batch, uint32_t partition,
             uint64_t seq, const cj_envelope_t *cause)
@@ -558,9 +614,14 @@ s_apply_command (cj_service_t *self, s_request_t *req)
         rc = req->handler->apply ? req->handler->apply (&ctx, req->env) : -1;
     if (rc != 0 || cj_problems_any (&ctx.problems)) {
         cj_batch_rollback (batch, mark);
-        if (!cj_problems_any (&ctx.problems))
-            cj_problems_add (&ctx.problems, "", CJ_E_INTERNAL, "the handler failed; retry later");
-        s_reply_status (self, req, CHEJIAN__V1__ACK_STATUS__ACK_STATUS_REJECTED, &ctx.problems);
+        if (!cj_problems_any (&ctx.problems)) {
+            cj_problems_add (&ctx.problems, "", CJ_E_INTERNAL,
+                             "cannot decide now (state store unavailable); retry with the same event_id");
+            s_reply_status (self, req, CHEJIAN__V1__ACK_STATUS__ACK_STATUS_UNAVAILABLE,
+                            &ctx.problems);
+        } else
+            s_reply_status (self, req, CHEJIAN__V1__ACK_STATUS__ACK_STATUS_REJECTED,
+                            &ctx.problems);
         return;
     }
     req->ev_first = mark.events;
@@ -644,9 +705,13 @@ s_answer_query (cj_service_t *self, s_request_t *req)
     if (rc == 0 && !cj_problems_any (&ctx.problems))
         rc = req->handler->query (&ctx, req->env, &ack);
     if (rc != 0 || cj_problems_any (&ctx.problems)) {
-        if (!cj_problems_any (&ctx.problems))
-            cj_problems_add (&ctx.problems, "", CJ_E_INTERNAL, "the query failed; retry later");
-        s_reply_status (self, req, CHEJIAN__V1__ACK_STATUS__ACK_STATUS_REJECTED, &ctx.problems);
+        bool retry = !cj_problems_any (&ctx.problems);
+        if (retry)
+            cj_problems_add (&ctx.problems, "", CJ_E_INTERNAL,
+                             "cannot answer now (state store unavailable); retry");
+        s_reply_status (self, req, retry ? CHEJIAN__V1__ACK_STATUS__ACK_STATUS_UNAVAILABLE
+                                         : CHEJIAN__V1__ACK_STATUS__ACK_STATUS_REJECTED,
+                        &ctx.problems);
     } else {
         ack.event_id = req->env->event_id;
         ack.status = CHEJIAN__V1__ACK_STATUS__ACK_STATUS_ACCEPTED;

@@ -773,6 +773,63 @@ cj_batch_event_data (const cj_batch_t *self, size_t index, size_t *ret_len)
     return self->bytes + self->events[index].off;
 }
 
+static bool
+s_span_is (const cj_batch_t *self, s_span_t span, const char *text, size_t len)
+{
+    return span.len == len && memcmp (self->bytes + span.off, text, len) == 0;
+}
+
+/*  Scans the ops from the last to the first for the last write of 'field' ('field' NULL: of
+ *  the string 'key').  */
+static cj_batch_lookup_t
+s_lookup (const cj_batch_t *self, const char *key, const char *field, const void **ret_value,
+          size_t *ret_len)
+{
+    size_t klen = strlen (key), flen = field ? strlen (field) : 0;
+    for (size_t i = self->nops; i-- > 0;) {
+        const s_op_t *op = &self->ops[i];
+        if (!s_span_is (self, op->key, key, klen))
+            continue;
+        const s_span_t *arg = &self->spans[op->arg0];
+        if (op->cmd == S_DEL)
+            return CJ_BATCH_DELETED;
+        if (!field && op->cmd == S_SET) {
+            *ret_value = self->bytes + arg[0].off;
+            *ret_len = arg[0].len;
+            return CJ_BATCH_VALUE;
+        }
+        if (!field)
+            continue;
+        if (op->cmd == S_HSET)
+            for (size_t j = op->argc; j >= 2; j -= 2)
+                if (s_span_is (self, arg[j - 2], field, flen)) {
+                    *ret_value = self->bytes + arg[j - 1].off;
+                    *ret_len = arg[j - 1].len;
+                    return CJ_BATCH_VALUE;
+                }
+        if (op->cmd == S_HDEL)
+            for (size_t j = 0; j < op->argc; j++)
+                if (s_span_is (self, arg[j], field, flen))
+                    return CJ_BATCH_DELETED;
+        if (op->cmd == S_HINCRBY && s_span_is (self, arg[0], field, flen))
+            return CJ_BATCH_UNKNOWN;
+    }
+    return CJ_BATCH_ABSENT;
+}
+
+cj_batch_lookup_t
+cj_batch_hget (const cj_batch_t *self, const char *key, const char *field,
+               const void **ret_value, size_t *ret_len)
+{
+    return s_lookup (self, key, field, ret_value, ret_len);
+}
+
+cj_batch_lookup_t
+cj_batch_get (const cj_batch_t *self, const char *key, const void **ret_value, size_t *ret_len)
+{
+    return s_lookup (self, key, NULL, ret_value, ret_len);
+}
+
 cj_batch_mark_t
 cj_batch_mark (const cj_batch_t *self)
 {

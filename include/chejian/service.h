@@ -39,7 +39,9 @@ typedef struct cj_service_t cj_service_t;
 typedef int (cj_validate_fn) (const cj_envelope_t *env, cj_problems_t *problems);
 /*  Applies a command or an event from a subscription: reads state, adds writes and events
  *  through 'ctx'. To reject a command, add problems to cj_ctx_problems and return -1: its
- *  writes are rolled back. For a subscription event a non-zero return dead-letters it.  */
+ *  writes are rolled back and it gets REJECTED. Returning -1 without a problem means "cannot
+ *  decide now" (Redis unreachable): the command gets UNAVAILABLE and is retried by its sender.
+ *  For a subscription event a non-zero return dead-letters it.  */
 typedef int (cj_apply_fn) (cj_ctx_t *ctx, const cj_envelope_t *env);
 /*  Answers a query: sets a result on 'ack' (owned by the caller; anything the handler
  *  allocates for it is freed by the handler's cj_ctx_defer_free calls), or adds problems.  */
@@ -96,6 +98,13 @@ void            *cj_ctx_arg (const cj_ctx_t *ctx);
  *  runtime fills event_id (derived from the cause, so a replay emits the same ids), source,
  *  occurred_at, county, trace_id and causation_id, and appends it to the outbox.  */
 int              cj_ctx_emit (cj_ctx_t *ctx, cj_envelope_t *event);
+/*  Reads field 'field' of hash 'key' (cj_ctx_get: string 'key') as the handler's message
+ *  sees it: the pending write of an earlier message of this batch, else Redis. Returns 1 with
+ *  a malloc'd NUL-terminated copy in '*ret_value' (caller frees; '*ret_len' its length), 0
+ *  when absent, -1 when Redis cannot answer.  */
+int              cj_ctx_hget (cj_ctx_t *ctx, const char *key, const char *field,
+                              char **ret_value, size_t *ret_len);
+int              cj_ctx_get (cj_ctx_t *ctx, const char *key, char **ret_value, size_t *ret_len);
 /*  Frees 'ptr' with 'fn' after the query's Ack has been sent.  */
 int              cj_ctx_defer_free (cj_ctx_t *ctx, void (*fn) (void *), void *ptr);
 

@@ -131,6 +131,22 @@ int         cj_batch_event (cj_batch_t *self, const void *data, size_t len);
 /*  The bytes of event 'index'.  */
 const void *cj_batch_event_data (const cj_batch_t *self, size_t index, size_t *ret_len);
 
+/*  Reads back what the batch will write, so a handler sees the writes of earlier commands in
+ *  the same batch. Looks for the last write of 'field' of hash 'key' (HSET, HDEL, DEL of the
+ *  key) or of string 'key' (SET, DEL). Returns CJ_BATCH_VALUE with the bytes (valid until the
+ *  batch changes), CJ_BATCH_DELETED, CJ_BATCH_ABSENT when the batch does not touch it (read
+ *  Redis), or CJ_BATCH_UNKNOWN when only Redis can tell (an HINCRBY of that field).  */
+typedef enum {
+    CJ_BATCH_UNKNOWN = -1,
+    CJ_BATCH_ABSENT  = 0,
+    CJ_BATCH_VALUE   = 1,
+    CJ_BATCH_DELETED = 2,
+} cj_batch_lookup_t;
+cj_batch_lookup_t cj_batch_hget (const cj_batch_t *self, const char *key, const char *field,
+                                 const void **ret_value, size_t *ret_len);
+cj_batch_lookup_t cj_batch_get (const cj_batch_t *self, const char *key,
+                                const void **ret_value, size_t *ret_len);
+
 /*  Savepoints: a handler that fails after queueing writes rolls back to its mark, so a
  *  rejected command changes nothing.  */
 typedef struct {

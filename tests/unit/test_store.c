@@ -215,6 +215,38 @@ test_savepoint_rollback (void **state)
 }
 
 static void
+test_batch_reads_back_pending_writes (void **state)
+{
+    (void) state;
+    cj_batch_t *batch = cj_batch_new ();
+    cj_batch_reset (batch, "svc", 0, 1);
+    const void *value;
+    size_t len;
+    assert_int_equal (cj_batch_hget (batch, "cj:{p0}:svc:h", "a", &value, &len), CJ_BATCH_ABSENT);
+    cj_batch_hset (batch, "cj:{p0}:svc:h", "a", "1", 1);
+    cj_batch_hset (batch, "cj:{p0}:svc:h", "b", "2", 1);
+    cj_batch_hset (batch, "cj:{p0}:svc:h", "a", "33", 2);            /* later write wins */
+    assert_int_equal (cj_batch_hget (batch, "cj:{p0}:svc:h", "a", &value, &len), CJ_BATCH_VALUE);
+    assert_int_equal (len, 2);
+    assert_memory_equal (value, "33", 2);
+    assert_int_equal (cj_batch_hget (batch, "cj:{p0}:svc:h", "c", &value, &len), CJ_BATCH_ABSENT);
+    assert_int_equal (cj_batch_hget (batch, "cj:{p0}:svc:other", "a", &value, &len),
+                      CJ_BATCH_ABSENT);
+    cj_batch_hdel (batch, "cj:{p0}:svc:h", "b");
+    assert_int_equal (cj_batch_hget (batch, "cj:{p0}:svc:h", "b", &value, &len), CJ_BATCH_DELETED);
+    cj_batch_hincrby (batch, "cj:{p0}:svc:h", "n", 3);
+    assert_int_equal (cj_batch_hget (batch, "cj:{p0}:svc:h", "n", &value, &len), CJ_BATCH_UNKNOWN);
+    cj_batch_set (batch, "cj:{p0}:svc:s", "v", 1);
+    assert_int_equal (cj_batch_get (batch, "cj:{p0}:svc:s", &value, &len), CJ_BATCH_VALUE);
+    cj_batch_mark_t mark = cj_batch_mark (batch);
+    cj_batch_del (batch, "cj:{p0}:svc:h");
+    assert_int_equal (cj_batch_hget (batch, "cj:{p0}:svc:h", "a", &value, &len), CJ_BATCH_DELETED);
+    cj_batch_rollback (batch, mark);                                   /* the DEL is gone */
+    assert_int_equal (cj_batch_hget (batch, "cj:{p0}:svc:h", "a", &value, &len), CJ_BATCH_VALUE);
+    cj_batch_destroy (&batch);
+}
+
+static void
 test_reconnects_and_reloads_scripts (void **state)
 {
     (void) state;
@@ -269,6 +301,7 @@ main (void)
         cmocka_unit_test (test_commit_dense_seqs_and_writes),
         cmocka_unit_test (test_stale_token_refused_whole),
         cmocka_unit_test (test_savepoint_rollback),
+        cmocka_unit_test (test_batch_reads_back_pending_writes),
         cmocka_unit_test (test_reconnects_and_reloads_scripts),
         cmocka_unit_test (test_unreachable_reports_cause),
     };
