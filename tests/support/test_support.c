@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -107,4 +109,20 @@ cj_test_http_get (int port, const char *path, char *body, size_t size)
     }
     free (all);
     return status;
+}
+
+int
+cj_test_wait_exit (int pid, int timeout_ms)
+{
+    int64_t deadline = cj_test_now_ms () + timeout_ms;
+    int status = 0;
+    while (waitpid (pid, &status, WNOHANG) != pid) {
+        if (cj_test_now_ms () > deadline) {
+            kill (pid, SIGKILL);
+            waitpid (pid, &status, 0);
+            return -1;
+        }
+        usleep (20000);
+    }
+    return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
 }

@@ -20,6 +20,11 @@ int         cj_test_free_port (void);
 
 
 
+/*  Waits up to 'timeout_ms' for child 'pid' to exit and reaps it. Returns its exit code,
+ *  128 + the signal that killed it, or -1 when it did not exit in time (it is then killed
+ *  with SIGKILL and reaped).  */
+int cj_test_wait_exit (int pid, int timeout_ms);
+
 /*  GET http://127.0.0.1:<port><path>; writes the body (NUL-terminated, truncated to 'size')
  *  and returns the HTTP status, or -1 when nothing answered.  */
 int cj_test_http_get (int port, const char *path, char *body, size_t size);

@@ -1,0 +1,187 @@
+/*  registry_check.c - validators of the pieces registry messages share: identifiers, enums,
+ *  optional dates, locations, disabilities, paging. Each adds every problem it finds and
+ *  returns 0 when the value is valid, -1 otherwise. See registry_internal.h.  */
+#include <ctype.h>
+#include <string.h>
+
+#include "registry_internal.h"
+
+int
+registry_check_token (cj_problems_t *p, const char *field, const char *text, size_t max,
+                      const char *extra, bool required)
+{
+    if (!text || !*text) {
+        if (required)
+            cj_problems_add (p, field, CJ_E_REQUIRED, "is required");
+        return required ? -1 : 0;
+    }
+    size_t len = strlen (text);
+    if (len > max) {
+        cj_problems_add (p, field, CJ_E_TOO_LONG, "must be at most %zu characters (got %zu)",
+                         max, len);
+        return -1;
+    }
+    for (size_t i = 0; i < len; i++)
+        if (!isalnum ((unsigned char) text[i]) || (unsigned char) text[i] > 0x7f)
+            if (!strchr (extra, text[i])) {
+                cj_problems_add (p, field, CJ_E_INVALID_FORMAT,
+                                 "character %zu is not one of A-Z a-z 0-9 %s", i + 1, extra);
+                return -1;
+            }
+    return 0;
+}
+
+int
+registry_check_id (cj_problems_t *p, const char *field, const char *id, bool required)
+{
+    return registry_check_token (p, field, id, REG_ID_MAX, "._:-", required);
+}
+
+int
+registry_check_workshop_id (cj_problems_t *p, const char *field, const char *id, bool required)
+{
+    return registry_check_token (p, field, id, REG_WORKSHOP_ID_MAX, "._-", required);
+}
+
+int
+registry_check_enum (cj_problems_t *p, const char *field, const ProtobufCEnumDescriptor *desc,
+                     int value, bool required)
+{
+    if (value == 0 && required) {
+        cj_problems_add (p, field, CJ_E_REQUIRED, "is required (%s_UNSPECIFIED is not a value)",
+                         desc->short_name);
+        return -1;
+    }
+    if (!protobuf_c_enum_descriptor_get_value (desc, value)) {
+        cj_problems_add (p, field, CJ_E_UNKNOWN_ENUM, "%d is not a %s of the contract", value,
+                         desc->short_name);
+        return -1;
+    }
+    return 0;
+}
+
+int
+registry_check_date (cj_problems_t *p, const char *field, int32_t date)
+{
+    if (date != 0)
+        return cj_check_date (p, field, date);
+    cj_problems_add (p, field, CJ_E_REQUIRED, "is required (yyyymmdd)");
+    return -1;
+}
+
+int
+registry_check_date_or_zero (cj_problems_t *p, const char *field, int32_t date)
+{
+    return date == 0 ? 0 : cj_check_date (p, field, date);
+}
+
+int
+registry_check_order (cj_problems_t *p, const char *field, int32_t from, int32_t to)
+{
+    if (!from || !to || to >= from)
+        return 0;
+    cj_problems_add (p, field, CJ_E_OUT_OF_RANGE, "must not be before the start date (%d)",
+                     (int) from);
+    return -1;
+}
+
+int
+registry_check_unset (cj_problems_t *p, const char *field, const char *text)
+{
+    if (!text || !*text)
+        return 0;
+    cj_problems_add (p, field, CJ_E_INVALID_FORMAT,
+                     "is filled in by the registry; leave it empty in commands");
+    return -1;
+}
+
+int
+registry_check_present (cj_problems_t *p, const char *field, const void *msg)
+{
+    if (msg)
+        return 0;
+    cj_problems_add (p, field, CJ_E_REQUIRED, "is required");
+    return -1;
+}
+
+int
+registry_check_division (cj_problems_t *p, const char *field, const char *code, size_t digits,
+                         const char *prefix)
+{
+    if (!code || !*code)
+        return 0;
+    size_t len = strlen (code);
+    bool all_digits = len == digits;
+    for (size_t i = 0; all_digits && i < len; i++)
+        all_digits = isdigit ((unsigned char) code[i]);
+    if (!all_digits)
+        cj_problems_add (p, field, CJ_E_INVALID_FORMAT, "must be %zu digits", digits);
+    else if (strncmp (code, prefix, strlen (prefix)) != 0)
+        cj_problems_add (p, field, CJ_E_INVALID_FORMAT,
+                         "must start with the code of its county or township (%s)", prefix);
+    else
+        return 0;
+    return -1;
+}
+
+int
+registry_check_location (cj_problems_t *p, const char *field, const Chejian__V1__Location *loc,
+                         const char *county)
+{
+    if (registry_check_present (p, field, loc) != 0)
+        return -1;
+    size_t before = p->count + p->dropped;
+    cj_problems_push (p, "%s", field);
+    cj_check_text (p, "township_name", loc->township_name, 32, true);
+    registry_check_division (p, "township_code", loc->township_code, 9, county);
+    cj_check_text (p, "village_name", loc->village_name, 32, false);
+    const char *town = loc->township_code && *loc->township_code ? loc->township_code : county;
+    registry_check_division (p, "village_code", loc->village_code, 12, town);
+    cj_check_text (p, "address", loc->address, 128, false);
+    cj_problems_pop (p);
+    return p->count + p->dropped > before ? -1 : 0;
+}
+
+int
+registry_check_disability (cj_problems_t *p, const char *field, const Chejian__V1__Disability *d)
+{
+    if (!d)
+        return 0;
+    size_t before = p->count + p->dropped;
+    cj_problems_push (p, "%s", field);
+    if (d->certified) {
+        cj_check_range (p, "grade", d->grade, 1, 4);
+        registry_check_enum (p, "category", &chejian__v1__disability_category__descriptor,
+                             (int) d->category, true);
+    } else if (d->grade || d->category)
+        cj_problems_add (p, d->grade ? "grade" : "category", CJ_E_INVALID_FORMAT,
+                         "must be 0 / UNSPECIFIED when certified is false");
+    cj_problems_pop (p);
+    return p->count + p->dropped > before ? -1 : 0;
+}
+
+int
+registry_check_page (cj_problems_t *p, const char *field, const Chejian__V1__PageRequest *page)
+{
+    if (!page)
+        return 0;
+    size_t before = p->count + p->dropped;
+    cj_problems_push (p, "%s", field);
+    registry_check_token (p, "page_token", page->page_token, REG_TOKEN_MAX, "._:- ", false);
+    cj_check_range (p, "page_size", page->page_size, 0, REG_PAGE_MAX);
+    cj_problems_pop (p);
+    return p->count + p->dropped > before ? -1 : 0;
+}
+
+void
+registry_begin (cj_problems_t *p, const cj_envelope_t *env)
+{
+    cj_problems_push (p, "%s", cj_body_name (env->body_case));
+}
+
+int
+registry_end (cj_problems_t *p)
+{
+    cj_problems_pop (p);
+    return cj_problems_any (p) ? -1 : 0;
+}

@@ -1,0 +1,333 @@
+/*  registry_test_ctx.c - see registry_test_ctx.h. The cj_ctx_* functions here stand in for
+ *  the service runtime's (lib/service.c), which has no way to make a context outside its
+ *  loop; they behave the same: reads see the batch's pending writes, then Redis.  */
+#include "registry_test_ctx.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "chejian/pseudonym.h"
+#include "chejian/service.h"
+#include "registry.h"
+#include "registry_snapshot.h"
+#include "registry_test_data.h"
+#include "test_support.h"
+
+#define S_PARTITIONS 8
+#define S_MAX_EVENTS 64
+
+struct cj_ctx_t {
+    reg_test_t          *test;
+    cj_batch_t          *batch;        /* NULL for queries */
+    const cj_envelope_t *cause;
+    unsigned             emitted;
+    cj_problems_t        problems;
+    size_t               ndefer;
+    struct { void (*fn) (void *); void *ptr; } defer[16];
+};
+
+struct reg_test_t {
+    cj_store_t     *store;
+    cj_batch_t     *batch;
+    uint32_t        partition;
+    uint64_t        token;
+    bool            open;              /* reg_test_begin called */
+    registry_t      registry;
+    cj_pseudonym_t *key;
+    cj_ctx_t        ctx;
+    cj_ack_t        ack;
+    cj_ack_problems_t ack_problems;
+    cj_envelope_t  *events[S_MAX_EVENTS];
+    size_t          nevents;
+    char            problem[CJ_PROBLEM_FIELD + CJ_PROBLEM_CODE + 2];
+};
+
+/*  ---- the context ----  */
+
+cj_store_t        *cj_ctx_store (cj_ctx_t *ctx) { return ctx->test->store; }
+cj_batch_t        *cj_ctx_batch (cj_ctx_t *ctx) { return ctx->batch; }
+cj_problems_t     *cj_ctx_problems (cj_ctx_t *ctx) { return &ctx->problems; }
+uint32_t
+cj_ctx_partition (const cj_ctx_t *ctx)
+{
+    return cj_partition_of (ctx->cause->county, S_PARTITIONS);
+}
+uint64_t           cj_ctx_seq (const cj_ctx_t *ctx) { (void) ctx; return 0; }
+const cj_config_t *cj_ctx_config (const cj_ctx_t *ctx) { (void) ctx; return NULL; }
+void              *cj_ctx_arg (const cj_ctx_t *ctx) { return &ctx->test->registry; }
+
+int
+cj_ctx_defer_free (cj_ctx_t *ctx, void (*fn) (void *), void *ptr)
+{
+    if (ctx->ndefer == 16)
+        return -1;
+    ctx->defer[ctx->ndefer].fn = fn;
+    ctx->defer[ctx->ndefer++].ptr = ptr;
+    return 0;
+}
+
+static int
+s_copy (const void *data, size_t len, char **ret_value, size_t *ret_len)
+{
+    if (!(*ret_value = malloc (len + 1)))
+        return -1;
+    memcpy (*ret_value, data, len);
+    (*ret_value)[len] = 0;
+    if (ret_len)
+        *ret_len = len;
+    return 1;
+}
+
+int
+cj_ctx_hget (cj_ctx_t *ctx, const char *key, const char *field, char **ret_value,
+             size_t *ret_len)
+{
+    const void *data;
+    size_t len;
+    cj_batch_lookup_t found = ctx->batch ? cj_batch_hget (ctx->batch, key, field, &data, &len)
+                                         : CJ_BATCH_ABSENT;
+    if (found == CJ_BATCH_VALUE)
+        return s_copy (data, len, ret_value, ret_len);
+    if (found != CJ_BATCH_ABSENT)
+        return found == CJ_BATCH_DELETED ? 0 : -1;
+    redisReply *reply = cj_store_command (ctx->test->store, "HGET %s %s", key, field);
+    int rc = !reply ? -1 : reply->type == REDIS_REPLY_STRING
+             ? s_copy (reply->str, reply->len, ret_value, ret_len)
+             : reply->type == REDIS_REPLY_NIL ? 0 : -1;
+    if (reply)
+        freeReplyObject (reply);
+    return rc;
+}
+
+int
+cj_ctx_get (cj_ctx_t *ctx, const char *key, char **ret_value, size_t *ret_len)
+{
+    (void) ctx; (void) key; (void) ret_value; (void) ret_len;
+    return -1;                          /* the registry keeps no string keys */
+}
+
+int
+cj_ctx_emit (cj_ctx_t *ctx, cj_envelope_t *event)
+{
+    char event_id[CJ_EVENT_ID_MAX + 1];
+    snprintf (event_id, sizeof event_id, "reg-%s-%u", ctx->cause->event_id, ctx->emitted++);
+    event->event_id = event_id;
+    event->source = REGISTRY_NAME;
+    event->occurred_at = ctx->cause->occurred_at;
+    event->county = ctx->cause->county;
+    event->trace_id = ctx->cause->trace_id;
+    event->causation_id = ctx->cause->event_id;
+    event->causation_source = ctx->cause->source;
+    size_t len;
+    uint8_t *bytes = cj_message_pack (&event->base, &len);
+    int rc = bytes && cj_batch_event (ctx->batch, bytes, len) >= 0 ? 0 : -1;
+    free (bytes);
+    return rc;
+}
+
+static void
+s_ctx_finish (reg_test_t *self)
+{
+    for (size_t i = 0; i < self->ctx.ndefer; i++)
+        self->ctx.defer[i].fn (self->ctx.defer[i].ptr);
+    self->ctx.ndefer = 0;
+}
+
+/*  A fresh context; whatever the previous query handed over is freed first.  */
+static void
+s_ctx_init (reg_test_t *self, cj_batch_t *batch, const cj_envelope_t *cause)
+{
+    s_ctx_finish (self);
+    memset (&self->ctx, 0, sizeof self->ctx);
+    self->ctx.test = self;
+    self->ctx.batch = batch;
+    self->ctx.cause = cause;
+    cj_problems_init (&self->ctx.problems);
+}
+
+/*  ---- the harness ----  */
+
+reg_test_t *
+reg_test_new (void)
+{
+    const char *url = cj_test_redis_url ();
+    reg_test_t *self = url ? calloc (1, sizeof *self) : NULL;
+    char dir[] = "/tmp/regtestXXXXXX", file[64], err[128];
+    if (!self || !mkdtemp (dir))
+        return NULL;
+    snprintf (file, sizeof file, "%s/key", dir);
+    self->store = cj_store_new (url, 5000, err, sizeof err);
+    self->batch = cj_batch_new ();
+    if (cj_pseudonym_create_key_file (file) == 0)
+        self->key = cj_pseudonym_load (file, err, sizeof err);
+    unlink (file);
+    rmdir (dir);
+    self->registry.pseudonym = self->key;
+    self->partition = cj_partition_of (REG_TEST_COUNTY, S_PARTITIONS);
+    redisReply *r = self->store ? cj_store_command (self->store, "FLUSHALL") : NULL;
+    if (r)
+        freeReplyObject (r);
+    if (!r || !self->batch || !self->key
+        || cj_store_lease (self->store, REGISTRY_SHORT_NAME, self->partition, "test", 0, 600000,
+                           &self->token) != 1)
+        reg_test_destroy (&self);
+    else
+        cj_batch_reset (self->batch, REGISTRY_SHORT_NAME, self->partition, self->token);
+    return self;
+}
+
+static void
+s_free_events (reg_test_t *self)
+{
+    for (size_t i = 0; i < self->nevents; i++)
+        cj_envelope_free (&self->events[i]);
+    self->nevents = 0;
+}
+
+void
+reg_test_destroy (reg_test_t **self_p)
+{
+    reg_test_t *self = *self_p;
+    if (!self)
+        return;
+    s_ctx_finish (self);
+    s_free_events (self);
+    cj_batch_destroy (&self->batch);
+    cj_store_destroy (&self->store);
+    cj_pseudonym_destroy (&self->key);
+    free (self);
+    *self_p = NULL;
+}
+
+cj_store_t *
+reg_test_store (reg_test_t *self)
+{
+    return self->store;
+}
+
+void
+reg_test_envelope (cj_envelope_t *env, int body_case, const void *body)
+{
+    static char ids[64][32];
+    static unsigned next;
+    char *id = ids[next % 64];
+    snprintf (id, sizeof ids[0], "t-%u-%ld", next++, (long) getpid ());
+    reg_data_envelope (env, id, body_case, body);
+}
+
+/*  Decodes the events the batch gained from index 'first' on.  */
+static void
+s_keep_events (reg_test_t *self, size_t first)
+{
+    s_free_events (self);
+    for (size_t i = first; i < cj_batch_events (self->batch) && self->nevents < S_MAX_EVENTS;
+         i++) {
+        size_t len;
+        const void *data = cj_batch_event_data (self->batch, i, &len);
+        self->events[self->nevents++] = cj_envelope_decode (data, len, NULL);
+    }
+}
+
+Chejian__V1__AckStatus
+reg_test_command (reg_test_t *self, const cj_envelope_t *env)
+{
+    const cj_handler_t *h = registry_handler (env->body_case);
+    s_ctx_init (self, self->batch, env);
+    cj_batch_mark_t mark = cj_batch_mark (self->batch);
+    int rc = h && h->apply ? h->validate (env, &self->ctx.problems) : -1;
+    if (rc == 0 && !cj_problems_any (&self->ctx.problems))
+        rc = h->apply (&self->ctx, env);
+    if (rc != 0 || cj_problems_any (&self->ctx.problems)) {
+        cj_batch_rollback (self->batch, mark);
+        s_free_events (self);
+        return cj_problems_any (&self->ctx.problems)
+               ? CHEJIAN__V1__ACK_STATUS__ACK_STATUS_REJECTED
+               : CHEJIAN__V1__ACK_STATUS__ACK_STATUS_UNAVAILABLE;
+    }
+    s_keep_events (self, mark.events);
+    if (!self->open && reg_test_commit (self) != 0)
+        return CHEJIAN__V1__ACK_STATUS__ACK_STATUS_UNAVAILABLE;
+    return CHEJIAN__V1__ACK_STATUS__ACK_STATUS_ACCEPTED;
+}
+
+void
+reg_test_begin (reg_test_t *self)
+{
+    self->open = true;
+}
+
+int
+reg_test_commit (reg_test_t *self)
+{
+    cj_commit_result_t result;
+    self->open = false;
+    int rc = cj_store_commit (self->store, &self->batch, 1, &result);
+    cj_batch_reset (self->batch, REGISTRY_SHORT_NAME, self->partition, self->token);
+    return rc;
+}
+
+const cj_problems_t *
+reg_test_problems (reg_test_t *self)
+{
+    return &self->ctx.problems;
+}
+
+const char *
+reg_test_problem (reg_test_t *self, size_t i)
+{
+    const cj_problems_t *p = &self->ctx.problems;
+    snprintf (self->problem, sizeof self->problem, "%s %s", i < p->count ? p->items[i].field
+              : "", i < p->count ? p->items[i].code : "");
+    return self->problem;
+}
+
+int
+reg_test_has_problem (reg_test_t *self, const char *field, const char *code)
+{
+    const cj_problems_t *p = &self->ctx.problems;
+    for (size_t i = 0; i < p->count; i++)
+        if (strcmp (p->items[i].field, field) == 0 && strcmp (p->items[i].code, code) == 0)
+            return 1;
+    return 0;
+}
+
+size_t
+reg_test_nevents (reg_test_t *self)
+{
+    return self->nevents;
+}
+
+const cj_envelope_t *
+reg_test_event (reg_test_t *self, size_t index)
+{
+    return index < self->nevents ? self->events[index] : NULL;
+}
+
+const cj_ack_t *
+reg_test_query (reg_test_t *self, const cj_envelope_t *env)
+{
+    const cj_handler_t *h = registry_handler (env->body_case);
+    s_ctx_init (self, NULL, env);
+    chejian__v1__ack__init (&self->ack);
+    int rc = h && h->query ? h->validate (env, &self->ctx.problems) : -1;
+    if (rc == 0 && !cj_problems_any (&self->ctx.problems))
+        rc = h->query (&self->ctx, env, &self->ack);
+    self->ack.status = rc == 0 && !cj_problems_any (&self->ctx.problems)
+                       ? CHEJIAN__V1__ACK_STATUS__ACK_STATUS_ACCEPTED
+                       : cj_problems_any (&self->ctx.problems)
+                       ? CHEJIAN__V1__ACK_STATUS__ACK_STATUS_REJECTED
+                       : CHEJIAN__V1__ACK_STATUS__ACK_STATUS_UNAVAILABLE;
+    if (self->ack.status != CHEJIAN__V1__ACK_STATUS__ACK_STATUS_ACCEPTED)
+        self->ack.result_case = CHEJIAN__V1__ACK__RESULT__NOT_SET;
+    cj_ack_attach_problems (&self->ack, &self->ctx.problems, &self->ack_problems);
+    return &self->ack;
+}
+
+char *
+reg_test_snapshot (reg_test_t *self)
+{
+    return reg_snapshot (self->store, "cj:*:reg:*");
+}
+
