@@ -620,3 +620,12 @@ cj_sub_stuck (const cj_sub_t *self, uint32_t partition)
     return partition < self->partitions && self->part[partition].owned
            && self->part[partition].stuck;
 }
+
+void
+cj_sub_totals (const cj_sub_t *self, uint32_t partition, uint64_t *ret_redelivered,
+               uint64_t *ret_dead_lettered)
+{
+    const s_part_t *pt = partition < self->partitions ? &self->part[partition] : NULL;
+    *ret_redelivered = pt && pt->redelivered ? cj_counter_value (pt->redelivered) : 0;
+    *ret_dead_lettered = pt && pt->dead ? cj_counter_value (pt->dead) : 0;
+}

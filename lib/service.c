@@ -99,6 +99,9 @@ struct cj_service_t {
     uint64_t                outbox_keep;
     int64_t                 next_lease_ms, next_heartbeat_ms, next_trim_ms;
     size_t                  malformed;
+    int64_t                 started_at_ms;
+    bool                    ready;
+    char                    not_ready_reason[160];
     /* metrics */
     cj_counter_t           *acks[5];   /* by Chejian__V1__AckStatus */
     cj_counter_t           *published, *commit_failures;
@@ -465,6 +468,236 @@ s_find_handler (const cj_handler_t *handlers, size_t n, int body_case)
     return NULL;
 }
 
+/*  ---- the queries every service answers: x90 FetchEvents, x91 GetServiceStatus ----  */
+
+static const cj_handler_t s_generic_handler = { 0, NULL, NULL, NULL };
+
+/*  x90 or x91 of any owner's query range.  */
+static bool
+s_generic_query (int body)
+{
+    return cj_body_kind (body) == CJ_KIND_QUERY && (body % 100 == 90 || body % 100 == 91);
+}
+
+/*  Sets Ack.result to 'result', the member numbered 'number' (query body number - 100).  */
+static void
+s_ack_set_result (cj_ack_t *ack, int number, ProtobufCMessage *result)
+{
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field (&chejian__v1__ack__descriptor, (unsigned) number);
+    if (!f)
+        return;
+    *(uint32_t *) ((char *) ack + f->quantifier_offset) = (uint32_t) number;
+    *(ProtobufCMessage **) ((char *) ack + f->offset) = result;
+}
+
+/*  The lowest seq still in an outbox (0 when empty), from its first stream entry.  */
+static uint64_t
+s_outbox_first (cj_service_t *self, uint32_t p)
+{
+    char key[CJ_KEY_MAX];
+    cj_key (key, sizeof key, p, self->def->short_name, "outbox");
+    redisReply *r = cj_store_command (self->store, "XRANGE %s - + COUNT 1", key);
+    uint64_t first = 0;
+    if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 1
+        && r->element[0]->element[1]->elements >= 2)
+        first = strtoull (r->element[0]->element[1]->element[0]->str, NULL, 10);
+    if (r)
+        freeReplyObject (r);
+    return first;
+}
+
+static bool
+s_event_wanted (const Chejian__V1__FetchEvents *q, const cj_envelope_t *env, const char *county)
+{
+    if (q->county_only && strcmp (env->county, county) != 0)
+        return false;
+    for (size_t i = 0; i < q->n_body_numbers; i++)
+        if ((int) q->body_numbers[i] == (int) env->body_case)
+            return true;
+    return q->n_body_numbers == 0;
+}
+
+/*  FetchEvents: events of the outbox of the county's partition after a seq, filtered.
+ *  Answers into 'page'; the events are decoded copies freed by s_free_page.  */
+static int
+s_fetch_events (cj_service_t *self, const cj_envelope_t *env, Chejian__V1__EventPage *page,
+                cj_problems_t *problems)
+{
+    const Chejian__V1__FetchEvents *q = (const Chejian__V1__FetchEvents *) cj_envelope_body (env);
+    if (q->max_events > 1000 || q->n_body_numbers > 64) {
+        cj_problems_add (problems, q->max_events > 1000 ? "max_events" : "body_numbers",
+                         CJ_E_OUT_OF_RANGE, "max_events is 1..1000, body_numbers at most 64");
+        return -1;
+    }
+    uint32_t p = cj_partition_of (env->county, self->partitions), max = q->max_events ? q->max_events : 100;
+    uint64_t head = 0;
+    if (cj_outbox_head (self->store, self->def->short_name, p, &head) != 0)
+        return -1;
+    page->partition = p;
+    page->after_seq = q->after_seq;
+    page->head_seq = head;
+    page->first_available_seq = s_outbox_first (self, p);
+    page->truncated = page->first_available_seq > q->after_seq + 1;
+    page->events = calloc (max, sizeof *page->events);
+    if (!page->events)
+        return -1;
+    char key[CJ_KEY_MAX];
+    cj_key (key, sizeof key, p, self->def->short_name, "outbox");
+    uint64_t next = q->after_seq;
+    while (page->n_events < max && next < head) {
+        redisReply *r = cj_store_command (self->store, "XRANGE %s %" PRIu64 "-0 + COUNT 4", key,
+                                          next + 1);
+        if (!r || r->type != REDIS_REPLY_ARRAY || r->elements == 0) {
+            if (r)
+                freeReplyObject (r);
+            return r ? 0 : -1;
+        }
+        for (size_t e = 0; e < r->elements && page->n_events < max; e++) {
+            redisReply *fields = r->element[e]->element[1];
+            for (size_t f = 0; f + 1 < fields->elements && page->n_events < max; f += 2) {
+                uint64_t seq = strtoull (fields->element[f]->str, NULL, 10);
+                if (seq <= next)
+                    continue;
+                next = seq;
+                cj_envelope_t *ev = chejian__v1__envelope__unpack (
+                    NULL, fields->element[f + 1]->len, (const uint8_t *) fields->element[f + 1]->str);
+                if (!ev || !s_event_wanted (q, ev, env->county)) {
+                    cj_envelope_free (&ev);
+                    continue;
+                }
+                Chejian__V1__SequencedEvent *se = malloc (sizeof *se);
+                if (!se) {
+                    cj_envelope_free (&ev);
+                    freeReplyObject (r);
+                    return -1;
+                }
+                chejian__v1__sequenced_event__init (se);
+                se->seq = seq;
+                se->envelope = ev;
+                page->events[page->n_events++] = se;
+            }
+        }
+        freeReplyObject (r);
+        page->next_after_seq = next;
+    }
+    page->next_after_seq = next;
+    page->more = next < head;
+    return 0;
+}
+
+static void
+s_free_page (Chejian__V1__EventPage *page)
+{
+    for (size_t i = 0; i < page->n_events; i++) {
+        cj_envelope_free (&page->events[i]->envelope);
+        free (page->events[i]);
+    }
+    free (page->events);
+}
+
+/*  GetServiceStatus: readiness, partitions and subscriptions of this instance.  */
+static int
+s_service_status (cj_service_t *self, const cj_envelope_t *env, Chejian__V1__ServiceStatus *st)
+{
+    const Chejian__V1__GetServiceStatus *q =
+        (const Chejian__V1__GetServiceStatus *) cj_envelope_body (env);
+    uint32_t first = q->all_partitions ? 0 : cj_partition_of (env->county, self->partitions);
+    uint32_t last = q->all_partitions ? self->partitions : first + 1;
+    size_t nsubs = self->def->nsubscriptions;
+    st->service = (char *) self->def->name;
+    st->instance_id = self->instance;
+    st->version = CHEJIAN_VERSION;
+    st->ready = self->ready;
+    st->not_ready_reason = self->not_ready_reason;
+    st->started_at_ms = self->started_at_ms;
+    st->now_ms = s_wall_ms ();
+    st->partitions_total = self->partitions;
+    st->partitions = calloc (last - first, sizeof *st->partitions);
+    st->subscriptions = calloc ((last - first) * (nsubs ? nsubs : 1), sizeof *st->subscriptions);
+    if (!st->partitions || !st->subscriptions)
+        return -1;
+    for (uint32_t p = first; p < last; p++) {
+        Chejian__V1__PartitionStatus *ps = malloc (sizeof *ps);
+        if (!ps)
+            return -1;
+        chejian__v1__partition_status__init (ps);
+        st->partitions[st->n_partitions++] = ps;
+        ps->partition = p;
+        ps->owned = self->part[p].owned;
+        ps->lease_token = self->part[p].owned ? self->part[p].token : 0;
+        if (!ps->owned && cj_outbox_head (self->store, self->def->short_name, p,
+                                          &ps->outbox_head_seq) != 0)
+            return -1;
+        if (ps->owned)
+            ps->outbox_head_seq = self->part[p].head;
+        ps->outbox_first_seq = s_outbox_first (self, p);
+        ps->outbox_length = ps->outbox_first_seq ? ps->outbox_head_seq - ps->outbox_first_seq + 1 : 0;
+        for (size_t i = 0; i < nsubs; i++) {
+            Chejian__V1__SubscriptionStatus *ss = malloc (sizeof *ss);
+            if (!ss)
+                return -1;
+            chejian__v1__subscription_status__init (ss);
+            st->subscriptions[st->n_subscriptions++] = ss;
+            ss->producer = (char *) self->def->subscriptions[i].producer;
+            ss->partition = p;
+            ss->cursor_seq = cj_sub_cursor (self->subs[i], p);
+            ss->producer_head_seq = cj_sub_head (self->subs[i], p);
+            ss->lag_events = cj_sub_lag (self->subs[i], p);
+            cj_sub_totals (self->subs[i], p, &ss->redelivered_total, &ss->dead_lettered_total);
+        }
+    }
+    return 0;
+}
+
+static void
+s_free_status (Chejian__V1__ServiceStatus *st)
+{
+    for (size_t i = 0; i < st->n_partitions; i++)
+        free (st->partitions[i]);
+    for (size_t i = 0; i < st->n_subscriptions; i++)
+        free (st->subscriptions[i]);
+    free (st->partitions);
+    free (st->subscriptions);
+}
+
+/*  Answers x90/x91 for this service.  */
+static void
+s_answer_generic (cj_service_t *self, s_request_t *req)
+{
+    cj_problems_t problems;
+    cj_problems_init (&problems);
+    cj_ack_t ack = CHEJIAN__V1__ACK__INIT;
+    Chejian__V1__EventPage page = CHEJIAN__V1__EVENT_PAGE__INIT;
+    Chejian__V1__ServiceStatus status = CHEJIAN__V1__SERVICE_STATUS__INIT;
+    char topic[64];
+    int body = req->env->body_case, rc;
+    if (body % 100 == 90) {
+        rc = s_fetch_events (self, req->env, &page, &problems);
+        snprintf (topic, sizeof topic, "%s.%u", self->def->name, page.partition);
+        page.topic = topic;
+        s_ack_set_result (&ack, body - 100, &page.base);
+    } else {
+        rc = s_service_status (self, req->env, &status);
+        s_ack_set_result (&ack, body - 100, &status.base);
+    }
+    if (rc != 0 || cj_problems_any (&problems)) {
+        bool retry = !cj_problems_any (&problems);
+        if (retry)
+            cj_problems_add (&problems, "", CJ_E_INTERNAL, "cannot answer now; retry");
+        s_reply_status (self, req, retry ? CHEJIAN__V1__ACK_STATUS__ACK_STATUS_UNAVAILABLE
+                                         : CHEJIAN__V1__ACK_STATUS__ACK_STATUS_REJECTED,
+                        &problems);
+    } else {
+        ack.event_id = req->env->event_id;
+        ack.status = CHEJIAN__V1__ACK_STATUS__ACK_STATUS_ACCEPTED;
+        ack.partition = cj_partition_of (req->env->county, self->partitions);
+        s_reply (self, req, &ack);
+    }
+    s_free_page (&page);
+    s_free_status (&status);
+}
+
 /*  Decodes and checks one request; answers it at once when it cannot go further.  */
 static void
 s_admit (cj_service_t *self, s_request_t *req)
@@ -480,6 +713,8 @@ s_admit (cj_service_t *self, s_request_t *req)
     int body = req->env->body_case;
     cj_kind_t kind = cj_body_kind (body);
     req->handler = s_find_handler (self->def->handlers, self->def->nhandlers, body);
+    if (!req->handler && cj_body_owner (body) == self->def->owner && s_generic_query (body))
+        req->handler = &s_generic_handler;
     if (cj_body_owner (body) != self->def->owner || kind == CJ_KIND_EVENT || !req->handler) {
         char message[160];
         snprintf (message, sizeof message, "%s is not a command or query that %s accepts",
@@ -698,6 +933,10 @@ s_apply_event (void *arg, uint32_t partition, uint64_t seq, const cj_envelope_t 
 static void
 s_answer_query (cj_service_t *self, s_request_t *req)
 {
+    if (req->handler == &s_generic_handler) {
+        s_answer_generic (self, req);
+        return;
+    }
     cj_ctx_t ctx;
     s_ctx_init (&ctx, self, NULL, req->partition, 0, req->env);
     cj_ack_t ack = CHEJIAN__V1__ACK__INIT;
@@ -973,6 +1212,8 @@ s_update_readiness (cj_service_t *self)
         snprintf (reason, sizeof reason, "ready: %zu of %u partitions", owned, self->partitions);
     }
     cj_http_set_ready (self->http, ready, reason);
+    self->ready = ready;
+    snprintf (self->not_ready_reason, sizeof self->not_ready_reason, "%s", ready ? "" : reason);
 }
 
 static void
@@ -1053,6 +1294,7 @@ s_init (cj_service_t *self)
 {
     const cj_service_def_t *def = self->def;
     cj_config_t *config = self->config;
+    self->started_at_ms = s_wall_ms ();
     self->partitions = (uint32_t) cj_config_int (config, "CHEJIAN_PARTITIONS");
     self->max_batch = (size_t) cj_config_int (config, "CHEJIAN_BATCH_MAX");
     self->lease_ttl_ms = (int) cj_config_int (config, "CHEJIAN_LEASE_TTL_MS");

@@ -120,6 +120,10 @@ uint64_t cj_sub_head (const cj_sub_t *self, uint32_t partition);
 uint64_t cj_sub_lag (const cj_sub_t *self, uint32_t partition);
 /*  Largest lag over owned partitions.  */
 uint64_t cj_sub_max_lag (const cj_sub_t *self);
+/*  Events of 'partition' read back from the outbox after gaps, and dead-lettered (counted
+ *  only when the subscription has metrics; 0 otherwise).  */
+void     cj_sub_totals (const cj_sub_t *self, uint32_t partition, uint64_t *ret_redelivered,
+                        uint64_t *ret_dead_lettered);
 /*  True when an owned partition is behind its known head and can make progress (so the loop
  *  should not sleep).  */
 bool     cj_sub_behind (const cj_sub_t *self);

@@ -27,6 +27,7 @@
 #include <cmocka.h>
 #include <zmq.h>
 
+#include "chejian/client.h"
 #include "chejian/envelope.h"
 #include "chejian/store.h"
 #include "test_support.h"
@@ -500,6 +501,101 @@ test_ready_metrics_sigterm_releases_leases (void **state)
     assert_non_null (strstr (err, "stopped"));
 }
 
+/*  Sends a query envelope with 'body_case' set to 'body' and returns the Ack.  */
+static cj_ack_t *
+s_query (int body_case, ProtobufCMessage *body, const char *county)
+{
+    char endpoint[64];
+    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", F.router_port);
+    cj_client_t *client = cj_client_new (NULL, endpoint);
+    assert_non_null (client);
+    cj_envelope_t env = CHEJIAN__V1__ENVELOPE__INIT;
+    env.event_id = "q-1";
+    env.source = "test";
+    env.occurred_at = 1700000000000LL;
+    env.county = (char *) county;
+    env.body_case = (Chejian__V1__Envelope__BodyCase) body_case;
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field (&chejian__v1__envelope__descriptor,
+                                                 (unsigned) body_case);
+    *(ProtobufCMessage **) ((char *) &env + f->offset) = body;
+    assert_int_equal (cj_client_send (client, &env, 5000), 0);
+    cj_ack_t *ack = cj_client_recv (client, 10000);
+    assert_non_null (ack);
+    cj_client_destroy (&client);
+    return ack;
+}
+
+/*  The queries every service answers without a handler of its own: FetchEvents (x90) reads
+ *  the outbox of the county's partition after a seq, with filters and paging;
+ *  GetServiceStatus (x91) reports readiness, leases and outbox bounds.  */
+static void
+test_generic_queries (void **state)
+{
+    (void) state;
+    s_env_producer (cj_test_redis_url ());
+    s_child_t *c = s_spawn (PRODUCER, NULL);
+    s_wait_http (c, F.metrics_port, "/readyz", 200, NULL, 10000);
+    char id[32];
+    for (int i = 1; i <= 5; i++) {
+        snprintf (id, sizeof id, "gq-%d", i);
+        assert_int_equal (s_send_probe (id, (uint64_t) i), CHEJIAN__V1__ACK_STATUS__ACK_STATUS_ACCEPTED);
+    }
+    Chejian__V1__FetchEvents fetch = CHEJIAN__V1__FETCH_EVENTS__INIT;
+    fetch.after_seq = 1;
+    fetch.max_events = 3;
+    cj_ack_t *ack = s_query (CHEJIAN__V1__ENVELOPE__BODY_REGISTRY_FETCH_EVENTS, &fetch.base, "510822");
+    assert_int_equal (ack->status, CHEJIAN__V1__ACK_STATUS__ACK_STATUS_ACCEPTED);
+    assert_int_equal (ack->result_case, CHEJIAN__V1__ACK__RESULT_REGISTRY_EVENTS);
+    Chejian__V1__EventPage *page = ack->registry_events;
+    assert_int_equal (page->n_events, 3);
+    assert_int_equal (page->events[0]->seq, 2);
+    assert_int_equal (page->events[2]->seq, 4);
+    assert_int_equal (page->events[0]->envelope->bus_probe_applied->n, 2);
+    assert_int_equal (page->next_after_seq, 4);
+    assert_int_equal (page->head_seq, 5);
+    assert_int_equal (page->first_available_seq, 1);
+    assert_true (page->more);
+    assert_false (page->truncated);
+    assert_string_equal (page->events[1]->envelope->causation_id, "gq-3");
+    cj_ack_free (&ack);
+    /* a filter on a body number none of them has: nothing, but the page still advances */
+    uint32_t numbers[] = { 300 };
+    fetch.after_seq = 0;
+    fetch.max_events = 0;
+    fetch.n_body_numbers = 1;
+    fetch.body_numbers = numbers;
+    ack = s_query (CHEJIAN__V1__ENVELOPE__BODY_REGISTRY_FETCH_EVENTS, &fetch.base, "510822");
+    assert_int_equal (ack->registry_events->n_events, 0);
+    assert_int_equal (ack->registry_events->next_after_seq, 5);
+    assert_false (ack->registry_events->more);
+    cj_ack_free (&ack);
+    fetch.max_events = 1001;
+    ack = s_query (CHEJIAN__V1__ENVELOPE__BODY_REGISTRY_FETCH_EVENTS, &fetch.base, "510822");
+    assert_int_equal (ack->status, CHEJIAN__V1__ACK_STATUS__ACK_STATUS_REJECTED);
+    assert_string_equal (ack->problems[0]->code, "OUT_OF_RANGE");
+    cj_ack_free (&ack);
+
+    Chejian__V1__GetServiceStatus status = CHEJIAN__V1__GET_SERVICE_STATUS__INIT;
+    status.all_partitions = true;
+    ack = s_query (CHEJIAN__V1__ENVELOPE__BODY_REGISTRY_STATUS, &status.base, "510822");
+    assert_int_equal (ack->status, CHEJIAN__V1__ACK_STATUS__ACK_STATUS_ACCEPTED);
+    Chejian__V1__ServiceStatus *st = ack->registry_service_status;
+    assert_string_equal (st->service, "tproducer");
+    assert_int_equal (st->partitions_total, PARTITIONS);
+    assert_int_equal (st->n_partitions, PARTITIONS);
+    assert_true (st->ready);
+    uint64_t events = 0;
+    for (size_t i = 0; i < st->n_partitions; i++) {
+        assert_true (st->partitions[i]->owned);
+        assert_true (st->partitions[i]->lease_token > 0);
+        events += st->partitions[i]->outbox_length;
+    }
+    assert_int_equal (events, 5);
+    cj_ack_free (&ack);
+    s_stop_clean (c);
+}
+
 static void
 test_consumer_ready_and_stops (void **state)
 {
@@ -538,6 +634,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_redis_away_not_ready, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_ready_metrics_sigterm_releases_leases, s_setup,
                                          s_teardown),
+        cmocka_unit_test_setup_teardown (test_generic_queries, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_consumer_ready_and_stops, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
