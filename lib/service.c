@@ -61,17 +61,6 @@ typedef struct {
     const cj_subscription_t *def;
 } s_sub_arg_t;
 
-struct cj_ctx_t {
-    cj_service_t        *service;
-    cj_batch_t          *batch;
-    uint32_t             partition;
-    uint64_t             seq;
-    const cj_envelope_t *cause;
-    unsigned             emitted;
-    cj_problems_t        problems;
-    size_t               ndefer;
-    struct { void (*fn) (void *); void *ptr; } defer[16];
-};
 
 struct cj_service_t {
     const cj_service_def_t *def;
@@ -81,6 +70,7 @@ struct cj_service_t {
     char                    values[5][96];
     char                    instance[128];
     cj_store_t             *store;
+    cj_ctx_t               *ctx;       /* handed to every handler */
     void                   *zctx;
     void                   *router;
     cj_pub_t               *pub;
@@ -210,140 +200,6 @@ s_opt (const cj_service_t *self, const char *suffix)
         if (strcmp (self->names[i], name) == 0)
             return self->names[i];
     return NULL;
-}
-
-/*  ---- context ----  */
-
-cj_store_t        *cj_ctx_store (cj_ctx_t *ctx) { return ctx->service->store; }
-cj_batch_t        *cj_ctx_batch (cj_ctx_t *ctx) { return ctx->batch; }
-cj_problems_t     *cj_ctx_problems (cj_ctx_t *ctx) { return &ctx->problems; }
-uint32_t           cj_ctx_partition (const cj_ctx_t *ctx) { return ctx->partition; }
-uint64_t           cj_ctx_seq (const cj_ctx_t *ctx) { return ctx->seq; }
-const cj_config_t *cj_ctx_config (const cj_ctx_t *ctx) { return ctx->service->config; }
-void              *cj_ctx_arg (const cj_ctx_t *ctx) { return ctx->service->def->arg; }
-
-int
-cj_ctx_defer_free (cj_ctx_t *ctx, void (*fn) (void *), void *ptr)
-{
-    if (ctx->ndefer == sizeof ctx->defer / sizeof ctx->defer[0])
-        return -1;
-    ctx->defer[ctx->ndefer].fn = fn;
-    ctx->defer[ctx->ndefer++].ptr = ptr;
-    return 0;
-}
-
-/*  Copies 'len' bytes into a new NUL-terminated buffer.  */
-static int
-s_copy_out (const void *data, size_t len, char **ret_value, size_t *ret_len)
-{
-    char *copy = malloc (len + 1);
-    if (!copy)
-        return -1;
-    memcpy (copy, data, len);
-    copy[len] = 0;
-    *ret_value = copy;
-    if (ret_len)
-        *ret_len = len;
-    return 1;
-}
-
-/*  The batch's pending write of ('key', 'field'), else Redis ('field' NULL: a string key).  */
-static int
-s_ctx_read (cj_ctx_t *ctx, const char *key, const char *field, char **ret_value,
-            size_t *ret_len)
-{
-    if (ctx->batch) {
-        const void *data;
-        size_t len;
-        cj_batch_lookup_t found = field ? cj_batch_hget (ctx->batch, key, field, &data, &len)
-                                        : cj_batch_get (ctx->batch, key, &data, &len);
-        if (found == CJ_BATCH_VALUE)
-            return s_copy_out (data, len, ret_value, ret_len);
-        if (found == CJ_BATCH_DELETED)
-            return 0;
-        if (found == CJ_BATCH_UNKNOWN)
-            return -1;         /* a handler that reads what it HINCRBYs must keep the sum itself */
-    }
-    redisReply *reply = field ? cj_store_command (ctx->service->store, "HGET %s %s", key, field)
-                              : cj_store_command (ctx->service->store, "GET %s", key);
-    if (!reply)
-        return -1;
-    int rc = reply->type == REDIS_REPLY_STRING ? s_copy_out (reply->str, reply->len, ret_value,
-                                                            ret_len)
-             : reply->type == REDIS_REPLY_NIL  ? 0 : -1;
-    freeReplyObject (reply);
-    return rc;
-}
-
-int
-cj_ctx_hget (cj_ctx_t *ctx, const char *key, const char *field, char **ret_value,
-             size_t *ret_len)
-{
-    return s_ctx_read (ctx, key, field, ret_value, ret_len);
-}
-
-int
-cj_ctx_get (cj_ctx_t *ctx, const char *key, char **ret_value, size_t *ret_len)
-{
-    return s_ctx_read (ctx, key, NULL, ret_value, ret_len);
-}
-
-static void
-s_ctx_init (cj_ctx_t *ctx, cj_service_t *service, cj_batch_t *batch, uint32_t partition,
-            uint64_t seq, const cj_envelope_t *cause)
-{
-    ctx->service = service;
-    ctx->batch = batch;
-    ctx->partition = partition;
-    ctx->seq = seq;
-    ctx->cause = cause;
-    ctx->emitted = 0;
-    ctx->ndefer = 0;
-    cj_problems_init (&ctx->problems);
-}
-
-static void
-s_ctx_finish (cj_ctx_t *ctx)
-{
-    for (size_t i = 0; i < ctx->ndefer; i++)
-        ctx->defer[i].fn (ctx->defer[i].ptr);
-    ctx->ndefer = 0;
-}
-
-int
-cj_ctx_emit (cj_ctx_t *ctx, cj_envelope_t *event)
-{
-    if (!ctx->batch || !ctx->cause)
-        return -1;
-    /* The id is derived from the cause, so re-applying a cause emits identical events. */
-    unsigned char hash[16];
-    crypto_generichash_state state;
-    crypto_generichash_init (&state, NULL, 0, sizeof hash);
-    crypto_generichash_update (&state, (const unsigned char *) ctx->cause->source,
-                               strlen (ctx->cause->source) + 1);
-    crypto_generichash_update (&state, (const unsigned char *) ctx->cause->event_id,
-                               strlen (ctx->cause->event_id));
-    crypto_generichash_final (&state, hash, sizeof hash);
-    char hex[33], event_id[CJ_EVENT_ID_MAX + 1];
-    sodium_bin2hex (hex, sizeof hex, hash, sizeof hash);
-    snprintf (event_id, sizeof event_id, "%s-%s-%u", ctx->service->def->short_name, hex,
-              ctx->emitted++);
-    event->event_id = event_id;
-    event->source = (char *) ctx->service->def->name;
-    event->occurred_at = ctx->cause->occurred_at;
-    event->county = ctx->cause->county;
-    event->trace_id = ctx->cause->trace_id;
-    event->causation_id = ctx->cause->event_id;
-    event->causation_source = ctx->cause->source;
-    size_t len;
-    uint8_t *bytes = cj_message_pack (&event->base, &len);
-    event->event_id = event->source = event->county = event->trace_id = "";
-    event->causation_id = event->causation_source = "";
-    if (!bytes)
-        return -1;
-    int rc = cj_batch_event (ctx->batch, bytes, len);
-    free (bytes);
-    return rc < 0 ? -1 : 0;
 }
 
 /*  ---- replies ----  */
@@ -841,22 +697,22 @@ static void
 s_apply_command (cj_service_t *self, s_request_t *req)
 {
     cj_batch_t *batch = self->batch[req->partition];
-    cj_ctx_t ctx;
-    s_ctx_init (&ctx, self, batch, req->partition, 0, req->env);
+    cj_ctx_t *ctx = self->ctx;
+    cj_ctx_begin (ctx, batch, req->partition, 0, req->env);
     cj_batch_mark_t mark = cj_batch_mark (batch);
-    int rc = req->handler->validate ? req->handler->validate (req->env, &ctx.problems) : 0;
-    if (rc == 0 && !cj_problems_any (&ctx.problems))
-        rc = req->handler->apply ? req->handler->apply (&ctx, req->env) : -1;
-    if (rc != 0 || cj_problems_any (&ctx.problems)) {
+    int rc = req->handler->validate ? req->handler->validate (req->env, cj_ctx_problems (ctx)) : 0;
+    if (rc == 0 && !cj_problems_any (cj_ctx_problems (ctx)))
+        rc = req->handler->apply ? req->handler->apply (ctx, req->env) : -1;
+    if (rc != 0 || cj_problems_any (cj_ctx_problems (ctx))) {
         cj_batch_rollback (batch, mark);
-        if (!cj_problems_any (&ctx.problems)) {
-            cj_problems_add (&ctx.problems, "", CJ_E_INTERNAL,
+        if (!cj_problems_any (cj_ctx_problems (ctx))) {
+            cj_problems_add (cj_ctx_problems (ctx), "", CJ_E_INTERNAL,
                              "cannot decide now (state store unavailable); retry with the same event_id");
             s_reply_status (self, req, CHEJIAN__V1__ACK_STATUS__ACK_STATUS_UNAVAILABLE,
-                            &ctx.problems);
+                            cj_ctx_problems (ctx));
         } else
             s_reply_status (self, req, CHEJIAN__V1__ACK_STATUS__ACK_STATUS_REJECTED,
-                            &ctx.problems);
+                            cj_ctx_problems (ctx));
         return;
     }
     req->ev_first = mark.events;
@@ -916,12 +772,12 @@ s_apply_event (void *arg, uint32_t partition, uint64_t seq, const cj_envelope_t 
                                             event->body_case);
     if (!h || !h->apply)
         return 0;                       /* not an event this service needs */
-    cj_ctx_t ctx;
-    s_ctx_init (&ctx, sa->service, batch, partition, seq, event);
-    int rc = h->apply (&ctx, event);
-    if (rc != 0 || cj_problems_any (&ctx.problems)) {
+    cj_ctx_t *ctx = sa->service->ctx;
+    cj_ctx_begin (ctx, batch, partition, seq, event);
+    int rc = h->apply (ctx, event);
+    if (rc != 0 || cj_problems_any (cj_ctx_problems (ctx))) {
         char text[512];
-        cj_problems_format (&ctx.problems, text, sizeof text);
+        cj_problems_format (cj_ctx_problems (ctx), text, sizeof text);
         cj_log_write (CJ_LOG_ERROR, event->event_id, event->trace_id, NULL,
                       "dead-lettered %s from %s seq %" PRIu64 ": %s",
                       cj_body_name (event->body_case), sa->def->producer, seq, text);
@@ -937,27 +793,27 @@ s_answer_query (cj_service_t *self, s_request_t *req)
         s_answer_generic (self, req);
         return;
     }
-    cj_ctx_t ctx;
-    s_ctx_init (&ctx, self, NULL, req->partition, 0, req->env);
+    cj_ctx_t *ctx = self->ctx;
+    cj_ctx_begin (ctx, NULL, req->partition, 0, req->env);
     cj_ack_t ack = CHEJIAN__V1__ACK__INIT;
-    int rc = req->handler->validate ? req->handler->validate (req->env, &ctx.problems) : 0;
-    if (rc == 0 && !cj_problems_any (&ctx.problems))
-        rc = req->handler->query (&ctx, req->env, &ack);
-    if (rc != 0 || cj_problems_any (&ctx.problems)) {
-        bool retry = !cj_problems_any (&ctx.problems);
+    int rc = req->handler->validate ? req->handler->validate (req->env, cj_ctx_problems (ctx)) : 0;
+    if (rc == 0 && !cj_problems_any (cj_ctx_problems (ctx)))
+        rc = req->handler->query (ctx, req->env, &ack);
+    if (rc != 0 || cj_problems_any (cj_ctx_problems (ctx))) {
+        bool retry = !cj_problems_any (cj_ctx_problems (ctx));
         if (retry)
-            cj_problems_add (&ctx.problems, "", CJ_E_INTERNAL,
+            cj_problems_add (cj_ctx_problems (ctx), "", CJ_E_INTERNAL,
                              "cannot answer now (state store unavailable); retry");
         s_reply_status (self, req, retry ? CHEJIAN__V1__ACK_STATUS__ACK_STATUS_UNAVAILABLE
                                          : CHEJIAN__V1__ACK_STATUS__ACK_STATUS_REJECTED,
-                        &ctx.problems);
+                        cj_ctx_problems (ctx));
     } else {
         ack.event_id = req->env->event_id;
         ack.status = CHEJIAN__V1__ACK_STATUS__ACK_STATUS_ACCEPTED;
         ack.partition = req->partition;
         s_reply (self, req, &ack);
     }
-    s_ctx_finish (&ctx);
+    cj_ctx_end (ctx);
 }
 
 /*  Answers command 'r' after its partition's commit 'res': ACCEPTED, or DUPLICATE when it
@@ -1243,6 +1099,7 @@ s_destroy (cj_service_t **self_p)
     free (self->head_gauge);
     free (self->outbox_gauge);
     free (self->req);
+    cj_ctx_destroy (&self->ctx);
     cj_store_destroy (&self->store);
     cj_metrics_destroy (&self->metrics);
     cj_config_destroy (&self->config);
@@ -1332,6 +1189,9 @@ s_init (cj_service_t *self)
         cj_error ("CHEJIAN_REDIS_URL: %s", err);
         goto fail;
     }
+    cj_ctx_env_t ctx_env = { self->store, config, def->arg, def->name, def->short_name };
+    if (!(self->ctx = cj_ctx_new (&ctx_env)))
+        goto fail;
     self->zctx = zmq_ctx_new ();
     self->router = self->zctx ? zmq_socket (self->zctx, ZMQ_ROUTER) : NULL;
     if (!self->router)

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "chejian/config.h"
+#include "chejian/ctx.h"
 #include "chejian/envelope.h"
 #include "chejian/metrics.h"
 #include "chejian/problem.h"
@@ -32,7 +33,6 @@
 extern "C" {
 #endif
 
-typedef struct cj_ctx_t cj_ctx_t;
 typedef struct cj_service_t cj_service_t;
 
 /*  Validates the body of 'env' without reading state; adds every problem found.  */
@@ -85,28 +85,6 @@ typedef struct {
 
 /*  Runs the service; returns the process exit code (0 after a clean SIGTERM/SIGINT).  */
 int cj_service_main (const cj_service_def_t *def, int argc, char **argv);
-
-/*  ---- what handlers use ----  */
-cj_store_t      *cj_ctx_store (cj_ctx_t *ctx);
-cj_batch_t      *cj_ctx_batch (cj_ctx_t *ctx);
-cj_problems_t   *cj_ctx_problems (cj_ctx_t *ctx);
-uint32_t         cj_ctx_partition (const cj_ctx_t *ctx);
-uint64_t         cj_ctx_seq (const cj_ctx_t *ctx);     /* seq of the event being applied */
-const cj_config_t *cj_ctx_config (const cj_ctx_t *ctx);
-void            *cj_ctx_arg (const cj_ctx_t *ctx);
-/*  Emits a domain event caused by the message being handled: 'event' has its body set; the
- *  runtime fills event_id (derived from the cause, so a replay emits the same ids), source,
- *  occurred_at, county, trace_id and causation_id, and appends it to the outbox.  */
-int              cj_ctx_emit (cj_ctx_t *ctx, cj_envelope_t *event);
-/*  Reads field 'field' of hash 'key' (cj_ctx_get: string 'key') as the handler's message
- *  sees it: the pending write of an earlier message of this batch, else Redis. Returns 1 with
- *  a malloc'd NUL-terminated copy in '*ret_value' (caller frees; '*ret_len' its length), 0
- *  when absent, -1 when Redis cannot answer.  */
-int              cj_ctx_hget (cj_ctx_t *ctx, const char *key, const char *field,
-                              char **ret_value, size_t *ret_len);
-int              cj_ctx_get (cj_ctx_t *ctx, const char *key, char **ret_value, size_t *ret_len);
-/*  Frees 'ptr' with 'fn' after the query's Ack has been sent.  */
-int              cj_ctx_defer_free (cj_ctx_t *ctx, void (*fn) (void *), void *ptr);
 
 #ifdef __cplusplus
 }

@@ -1,6 +1,5 @@
-/*  registry_test_ctx.c - see registry_test_ctx.h. The cj_ctx_* functions here stand in for
- *  the service runtime's (lib/service.c), which has no way to make a context outside its
- *  loop; they behave the same: reads see the batch's pending writes, then Redis.  */
+/*  registry_test_ctx.c - see registry_test_ctx.h. Handlers get the library's own context
+ *  (include/chejian/ctx.h), begun as the runtime begins it.  */
 #include "registry_test_ctx.h"
 
 #include <stdio.h>
@@ -18,16 +17,6 @@
 #define S_PARTITIONS 8
 #define S_MAX_EVENTS 64
 
-struct cj_ctx_t {
-    reg_test_t          *test;
-    cj_batch_t          *batch;        /* NULL for queries */
-    const cj_envelope_t *cause;
-    unsigned             emitted;
-    cj_problems_t        problems;
-    size_t               ndefer;
-    struct { void (*fn) (void *); void *ptr; } defer[16];
-};
-
 struct reg_test_t {
     cj_store_t     *store;
     cj_batch_t     *batch;
@@ -36,116 +25,13 @@ struct reg_test_t {
     bool            open;              /* reg_test_begin called */
     registry_t      registry;
     cj_pseudonym_t *key;
-    cj_ctx_t        ctx;
+    cj_ctx_t       *ctx;
     cj_ack_t        ack;
     cj_ack_problems_t ack_problems;
     cj_envelope_t  *events[S_MAX_EVENTS];
     size_t          nevents;
     char            problem[CJ_PROBLEM_FIELD + CJ_PROBLEM_CODE + 2];
 };
-
-/*  ---- the context ----  */
-
-cj_store_t        *cj_ctx_store (cj_ctx_t *ctx) { return ctx->test->store; }
-cj_batch_t        *cj_ctx_batch (cj_ctx_t *ctx) { return ctx->batch; }
-cj_problems_t     *cj_ctx_problems (cj_ctx_t *ctx) { return &ctx->problems; }
-uint32_t
-cj_ctx_partition (const cj_ctx_t *ctx)
-{
-    return cj_partition_of (ctx->cause->county, S_PARTITIONS);
-}
-uint64_t           cj_ctx_seq (const cj_ctx_t *ctx) { (void) ctx; return 0; }
-const cj_config_t *cj_ctx_config (const cj_ctx_t *ctx) { (void) ctx; return NULL; }
-void              *cj_ctx_arg (const cj_ctx_t *ctx) { return &ctx->test->registry; }
-
-int
-cj_ctx_defer_free (cj_ctx_t *ctx, void (*fn) (void *), void *ptr)
-{
-    if (ctx->ndefer == 16)
-        return -1;
-    ctx->defer[ctx->ndefer].fn = fn;
-    ctx->defer[ctx->ndefer++].ptr = ptr;
-    return 0;
-}
-
-static int
-s_copy (const void *data, size_t len, char **ret_value, size_t *ret_len)
-{
-    if (!(*ret_value = malloc (len + 1)))
-        return -1;
-    memcpy (*ret_value, data, len);
-    (*ret_value)[len] = 0;
-    if (ret_len)
-        *ret_len = len;
-    return 1;
-}
-
-int
-cj_ctx_hget (cj_ctx_t *ctx, const char *key, const char *field, char **ret_value,
-             size_t *ret_len)
-{
-    const void *data;
-    size_t len;
-    cj_batch_lookup_t found = ctx->batch ? cj_batch_hget (ctx->batch, key, field, &data, &len)
-                                         : CJ_BATCH_ABSENT;
-    if (found == CJ_BATCH_VALUE)
-        return s_copy (data, len, ret_value, ret_len);
-    if (found != CJ_BATCH_ABSENT)
-        return found == CJ_BATCH_DELETED ? 0 : -1;
-    redisReply *reply = cj_store_command (ctx->test->store, "HGET %s %s", key, field);
-    int rc = !reply ? -1 : reply->type == REDIS_REPLY_STRING
-             ? s_copy (reply->str, reply->len, ret_value, ret_len)
-             : reply->type == REDIS_REPLY_NIL ? 0 : -1;
-    if (reply)
-        freeReplyObject (reply);
-    return rc;
-}
-
-int
-cj_ctx_get (cj_ctx_t *ctx, const char *key, char **ret_value, size_t *ret_len)
-{
-    (void) ctx; (void) key; (void) ret_value; (void) ret_len;
-    return -1;                          /* the registry keeps no string keys */
-}
-
-int
-cj_ctx_emit (cj_ctx_t *ctx, cj_envelope_t *event)
-{
-    char event_id[CJ_EVENT_ID_MAX + 1];
-    snprintf (event_id, sizeof event_id, "reg-%s-%u", ctx->cause->event_id, ctx->emitted++);
-    event->event_id = event_id;
-    event->source = REGISTRY_NAME;
-    event->occurred_at = ctx->cause->occurred_at;
-    event->county = ctx->cause->county;
-    event->trace_id = ctx->cause->trace_id;
-    event->causation_id = ctx->cause->event_id;
-    event->causation_source = ctx->cause->source;
-    size_t len;
-    uint8_t *bytes = cj_message_pack (&event->base, &len);
-    int rc = bytes && cj_batch_event (ctx->batch, bytes, len) >= 0 ? 0 : -1;
-    free (bytes);
-    return rc;
-}
-
-static void
-s_ctx_finish (reg_test_t *self)
-{
-    for (size_t i = 0; i < self->ctx.ndefer; i++)
-        self->ctx.defer[i].fn (self->ctx.defer[i].ptr);
-    self->ctx.ndefer = 0;
-}
-
-/*  A fresh context; whatever the previous query handed over is freed first.  */
-static void
-s_ctx_init (reg_test_t *self, cj_batch_t *batch, const cj_envelope_t *cause)
-{
-    s_ctx_finish (self);
-    memset (&self->ctx, 0, sizeof self->ctx);
-    self->ctx.test = self;
-    self->ctx.batch = batch;
-    self->ctx.cause = cause;
-    cj_problems_init (&self->ctx.problems);
-}
 
 /*  ---- the harness ----  */
 
@@ -165,11 +51,13 @@ reg_test_new (void)
     unlink (file);
     rmdir (dir);
     self->registry.pseudonym = self->key;
+    cj_ctx_env_t env = { self->store, NULL, &self->registry, REGISTRY_NAME, REGISTRY_SHORT_NAME };
+    self->ctx = cj_ctx_new (&env);
     self->partition = cj_partition_of (REG_TEST_COUNTY, S_PARTITIONS);
     redisReply *r = self->store ? cj_store_command (self->store, "FLUSHALL") : NULL;
     if (r)
         freeReplyObject (r);
-    if (!r || !self->batch || !self->key
+    if (!r || !self->batch || !self->key || !self->ctx
         || cj_store_lease (self->store, REGISTRY_SHORT_NAME, self->partition, "test", 0, 600000,
                            &self->token) != 1)
         reg_test_destroy (&self);
@@ -192,7 +80,7 @@ reg_test_destroy (reg_test_t **self_p)
     reg_test_t *self = *self_p;
     if (!self)
         return;
-    s_ctx_finish (self);
+    cj_ctx_destroy (&self->ctx);
     s_free_events (self);
     cj_batch_destroy (&self->batch);
     cj_store_destroy (&self->store);
@@ -234,15 +122,15 @@ Chejian__V1__AckStatus
 reg_test_command (reg_test_t *self, const cj_envelope_t *env)
 {
     const cj_handler_t *h = registry_handler (env->body_case);
-    s_ctx_init (self, self->batch, env);
+    cj_ctx_begin (self->ctx, self->batch, self->partition, 0, env);
     cj_batch_mark_t mark = cj_batch_mark (self->batch);
-    int rc = h && h->apply ? h->validate (env, &self->ctx.problems) : -1;
-    if (rc == 0 && !cj_problems_any (&self->ctx.problems))
-        rc = h->apply (&self->ctx, env);
-    if (rc != 0 || cj_problems_any (&self->ctx.problems)) {
+    int rc = h && h->apply ? h->validate (env, cj_ctx_problems (self->ctx)) : -1;
+    if (rc == 0 && !cj_problems_any (cj_ctx_problems (self->ctx)))
+        rc = h->apply (self->ctx, env);
+    if (rc != 0 || cj_problems_any (cj_ctx_problems (self->ctx))) {
         cj_batch_rollback (self->batch, mark);
         s_free_events (self);
-        return cj_problems_any (&self->ctx.problems)
+        return cj_problems_any (cj_ctx_problems (self->ctx))
                ? CHEJIAN__V1__ACK_STATUS__ACK_STATUS_REJECTED
                : CHEJIAN__V1__ACK_STATUS__ACK_STATUS_UNAVAILABLE;
     }
@@ -271,13 +159,13 @@ reg_test_commit (reg_test_t *self)
 const cj_problems_t *
 reg_test_problems (reg_test_t *self)
 {
-    return &self->ctx.problems;
+    return cj_ctx_problems (self->ctx);
 }
 
 const char *
 reg_test_problem (reg_test_t *self, size_t i)
 {
-    const cj_problems_t *p = &self->ctx.problems;
+    const cj_problems_t *p = cj_ctx_problems (self->ctx);
     snprintf (self->problem, sizeof self->problem, "%s %s", i < p->count ? p->items[i].field
               : "", i < p->count ? p->items[i].code : "");
     return self->problem;
@@ -286,7 +174,7 @@ reg_test_problem (reg_test_t *self, size_t i)
 int
 reg_test_has_problem (reg_test_t *self, const char *field, const char *code)
 {
-    const cj_problems_t *p = &self->ctx.problems;
+    const cj_problems_t *p = cj_ctx_problems (self->ctx);
     for (size_t i = 0; i < p->count; i++)
         if (strcmp (p->items[i].field, field) == 0 && strcmp (p->items[i].code, code) == 0)
             return 1;
@@ -309,19 +197,19 @@ const cj_ack_t *
 reg_test_query (reg_test_t *self, const cj_envelope_t *env)
 {
     const cj_handler_t *h = registry_handler (env->body_case);
-    s_ctx_init (self, NULL, env);
+    cj_ctx_begin (self->ctx, NULL, self->partition, 0, env);
     chejian__v1__ack__init (&self->ack);
-    int rc = h && h->query ? h->validate (env, &self->ctx.problems) : -1;
-    if (rc == 0 && !cj_problems_any (&self->ctx.problems))
-        rc = h->query (&self->ctx, env, &self->ack);
-    self->ack.status = rc == 0 && !cj_problems_any (&self->ctx.problems)
+    int rc = h && h->query ? h->validate (env, cj_ctx_problems (self->ctx)) : -1;
+    if (rc == 0 && !cj_problems_any (cj_ctx_problems (self->ctx)))
+        rc = h->query (self->ctx, env, &self->ack);
+    self->ack.status = rc == 0 && !cj_problems_any (cj_ctx_problems (self->ctx))
                        ? CHEJIAN__V1__ACK_STATUS__ACK_STATUS_ACCEPTED
-                       : cj_problems_any (&self->ctx.problems)
+                       : cj_problems_any (cj_ctx_problems (self->ctx))
                        ? CHEJIAN__V1__ACK_STATUS__ACK_STATUS_REJECTED
                        : CHEJIAN__V1__ACK_STATUS__ACK_STATUS_UNAVAILABLE;
     if (self->ack.status != CHEJIAN__V1__ACK_STATUS__ACK_STATUS_ACCEPTED)
         self->ack.result_case = CHEJIAN__V1__ACK__RESULT__NOT_SET;
-    cj_ack_attach_problems (&self->ack, &self->ctx.problems, &self->ack_problems);
+    cj_ack_attach_problems (&self->ack, cj_ctx_problems (self->ctx), &self->ack_problems);
     return &self->ack;
 }
 

@@ -1,0 +1,69 @@
+/*  ctx.h - what a handler sees of the message it handles: the partition's batch to write
+ *  into, reads that see the batch's pending writes, event emission, problems, and deferred
+ *  frees for query results.
+ *
+ *  The service runtime makes one context and begins it for every command, event and query it
+ *  hands to a handler. Tests drive handlers the same way without sockets: cj_ctx_new with
+ *  the fixture's store, cj_ctx_begin with a batch, call the handler, cj_store_commit.
+ */
+#ifndef CHEJIAN_CTX_H
+#define CHEJIAN_CTX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chejian/config.h"
+#include "chejian/envelope.h"
+#include "chejian/problem.h"
+#include "chejian/store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct cj_ctx_t cj_ctx_t;
+
+typedef struct {
+    cj_store_t        *store;
+    const cj_config_t *config;      /* may be NULL (tests) */
+    void              *arg;         /* the service's own state, for cj_ctx_arg */
+    const char        *name;        /* service name: the source of emitted events */
+    const char        *short_name;  /* key space name: prefixes emitted event ids */
+} cj_ctx_env_t;
+
+/*  A context over 'env' (copied; the strings and objects must outlive it).  */
+cj_ctx_t *cj_ctx_new (const cj_ctx_env_t *env);
+void      cj_ctx_destroy (cj_ctx_t **self_p);
+/*  Starts handling 'cause' (a command, query or subscription event) in 'partition': writes
+ *  go to 'batch' (NULL for a query), problems start empty, 'seq' is the event's seq (0 for
+ *  commands and queries).  */
+void      cj_ctx_begin (cj_ctx_t *self, cj_batch_t *batch, uint32_t partition, uint64_t seq,
+                        const cj_envelope_t *cause);
+/*  Ends it: runs the deferred frees.  */
+void      cj_ctx_end (cj_ctx_t *self);
+
+cj_store_t      *cj_ctx_store (cj_ctx_t *ctx);
+cj_batch_t      *cj_ctx_batch (cj_ctx_t *ctx);
+cj_problems_t   *cj_ctx_problems (cj_ctx_t *ctx);
+uint32_t         cj_ctx_partition (const cj_ctx_t *ctx);
+uint64_t         cj_ctx_seq (const cj_ctx_t *ctx);     /* seq of the event being applied */
+const cj_config_t *cj_ctx_config (const cj_ctx_t *ctx);
+void            *cj_ctx_arg (const cj_ctx_t *ctx);
+/*  Emits a domain event caused by the message being handled: 'event' has its body set; the
+ *  runtime fills event_id (derived from the cause, so a replay emits the same ids), source,
+ *  occurred_at, county, trace_id and causation_id, and appends it to the outbox.  */
+int              cj_ctx_emit (cj_ctx_t *ctx, cj_envelope_t *event);
+/*  Reads field 'field' of hash 'key' (cj_ctx_get: string 'key') as the handler's message
+ *  sees it: the pending write of an earlier message of this batch, else Redis. Returns 1 with
+ *  a malloc'd NUL-terminated copy in '*ret_value' (caller frees; '*ret_len' its length), 0
+ *  when absent, -1 when Redis cannot answer.  */
+int              cj_ctx_hget (cj_ctx_t *ctx, const char *key, const char *field,
+                              char **ret_value, size_t *ret_len);
+int              cj_ctx_get (cj_ctx_t *ctx, const char *key, char **ret_value, size_t *ret_len);
+/*  Frees 'ptr' with 'fn' after the query's Ack has been sent.  */
+int              cj_ctx_defer_free (cj_ctx_t *ctx, void (*fn) (void *), void *ptr);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

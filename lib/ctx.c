@@ -1,0 +1,172 @@
+/*  ctx.c - what a handler sees of the message it handles. See include/chejian/ctx.h.  */
+#include "chejian/ctx.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_DEFER_MAX 64
+
+struct cj_ctx_t {
+    cj_ctx_env_t         env;
+    cj_batch_t          *batch;
+    uint32_t             partition;
+    uint64_t             seq;
+    const cj_envelope_t *cause;
+    unsigned             emitted;
+    cj_problems_t        problems;
+    size_t               ndefer;
+    struct { void (*fn) (void *); void *ptr; } defer[S_DEFER_MAX];
+};
+
+cj_store_t        *cj_ctx_store (cj_ctx_t *ctx) { return ctx->env.store; }
+cj_batch_t        *cj_ctx_batch (cj_ctx_t *ctx) { return ctx->batch; }
+cj_problems_t     *cj_ctx_problems (cj_ctx_t *ctx) { return &ctx->problems; }
+uint32_t           cj_ctx_partition (const cj_ctx_t *ctx) { return ctx->partition; }
+uint64_t           cj_ctx_seq (const cj_ctx_t *ctx) { return ctx->seq; }
+const cj_config_t *cj_ctx_config (const cj_ctx_t *ctx) { return ctx->env.config; }
+void              *cj_ctx_arg (const cj_ctx_t *ctx) { return ctx->env.arg; }
+
+int
+cj_ctx_defer_free (cj_ctx_t *ctx, void (*fn) (void *), void *ptr)
+{
+    if (ctx->ndefer == S_DEFER_MAX)
+        return -1;
+    ctx->defer[ctx->ndefer].fn = fn;
+    ctx->defer[ctx->ndefer++].ptr = ptr;
+    return 0;
+}
+
+/*  Copies 'len' bytes into a new NUL-terminated buffer.  */
+static int
+s_copy_out (const void *data, size_t len, char **ret_value, size_t *ret_len)
+{
+    char *copy = malloc (len + 1);
+    if (!copy)
+        return -1;
+    memcpy (copy, data, len);
+    copy[len] = 0;
+    *ret_value = copy;
+    if (ret_len)
+        *ret_len = len;
+    return 1;
+}
+
+/*  The batch's pending write of ('key', 'field'), else Redis ('field' NULL: a string key).  */
+static int
+s_ctx_read (cj_ctx_t *ctx, const char *key, const char *field, char **ret_value,
+            size_t *ret_len)
+{
+    if (ctx->batch) {
+        const void *data;
+        size_t len;
+        cj_batch_lookup_t found = field ? cj_batch_hget (ctx->batch, key, field, &data, &len)
+                                        : cj_batch_get (ctx->batch, key, &data, &len);
+        if (found == CJ_BATCH_VALUE)
+            return s_copy_out (data, len, ret_value, ret_len);
+        if (found == CJ_BATCH_DELETED)
+            return 0;
+        if (found == CJ_BATCH_UNKNOWN)
+            return -1;         /* a handler that reads what it HINCRBYs must keep the sum itself */
+    }
+    redisReply *reply = field ? cj_store_command (ctx->env.store, "HGET %s %s", key, field)
+                              : cj_store_command (ctx->env.store, "GET %s", key);
+    if (!reply)
+        return -1;
+    int rc = reply->type == REDIS_REPLY_STRING ? s_copy_out (reply->str, reply->len, ret_value,
+                                                            ret_len)
+             : reply->type == REDIS_REPLY_NIL  ? 0 : -1;
+    freeReplyObject (reply);
+    return rc;
+}
+
+int
+cj_ctx_hget (cj_ctx_t *ctx, const char *key, const char *field, char **ret_value,
+             size_t *ret_len)
+{
+    return s_ctx_read (ctx, key, field, ret_value, ret_len);
+}
+
+int
+cj_ctx_get (cj_ctx_t *ctx, const char *key, char **ret_value, size_t *ret_len)
+{
+    return s_ctx_read (ctx, key, NULL, ret_value, ret_len);
+}
+
+cj_ctx_t *
+cj_ctx_new (const cj_ctx_env_t *env)
+{
+    cj_ctx_t *self = calloc (1, sizeof *self);
+    if (self)
+        self->env = *env;
+    return self;
+}
+
+void
+cj_ctx_destroy (cj_ctx_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    cj_ctx_end (*self_p);
+    free (*self_p);
+    *self_p = NULL;
+}
+
+void
+cj_ctx_begin (cj_ctx_t *self, cj_batch_t *batch, uint32_t partition, uint64_t seq,
+              const cj_envelope_t *cause)
+{
+    cj_ctx_end (self);
+    self->batch = batch;
+    self->partition = partition;
+    self->seq = seq;
+    self->cause = cause;
+    self->emitted = 0;
+    cj_problems_init (&self->problems);
+}
+
+void
+cj_ctx_end (cj_ctx_t *self)
+{
+    for (size_t i = 0; i < self->ndefer; i++)
+        self->defer[i].fn (self->defer[i].ptr);
+    self->ndefer = 0;
+}
+
+int
+cj_ctx_emit (cj_ctx_t *ctx, cj_envelope_t *event)
+{
+    if (!ctx->batch || !ctx->cause)
+        return -1;
+    /* The id is derived from the cause, so re-applying a cause emits identical events. */
+    unsigned char hash[16];
+    crypto_generichash_state state;
+    crypto_generichash_init (&state, NULL, 0, sizeof hash);
+    crypto_generichash_update (&state, (const unsigned char *) ctx->cause->source,
+                               strlen (ctx->cause->source) + 1);
+    crypto_generichash_update (&state, (const unsigned char *) ctx->cause->event_id,
+                               strlen (ctx->cause->event_id));
+    crypto_generichash_final (&state, hash, sizeof hash);
+    char hex[33], event_id[CJ_EVENT_ID_MAX + 1];
+    sodium_bin2hex (hex, sizeof hex, hash, sizeof hash);
+    snprintf (event_id, sizeof event_id, "%s-%s-%u", ctx->env.short_name, hex,
+              ctx->emitted++);
+    event->event_id = event_id;
+    event->source = (char *) ctx->env.name;
+    event->occurred_at = ctx->cause->occurred_at;
+    event->county = ctx->cause->county;
+    event->trace_id = ctx->cause->trace_id;
+    event->causation_id = ctx->cause->event_id;
+    event->causation_source = ctx->cause->source;
+    size_t len;
+    uint8_t *bytes = cj_message_pack (&event->base, &len);
+    event->event_id = event->source = event->county = event->trace_id = "";
+    event->causation_id = event->causation_source = "";
+    if (!bytes)
+        return -1;
+    int rc = cj_batch_event (ctx->batch, bytes, len);
+    free (bytes);
+    return rc < 0 ? -1 : 0;
+}
+
