@@ -562,21 +562,26 @@ s_admit (cj_service_t *self, s_request_t *req)
     cj_problems_init (&problems);
     req->env = cj_envelope_decode (zmq_msg_data (&req->payload), zmq_msg_size (&req->payload),
                                    &problems);
-    if (!req->env || cj_envelope_validate (req->env, &problems) != 0) {
+    if (!req->env) {
         s_reply_status (self, req, CHEJIAN__V1__ACK_STATUS__ACK_STATUS_REJECTED, &problems);
         return;
     }
+    /* Header and body problems are reported together, so one answer lists them all. */
+    cj_envelope_validate (req->env, &problems);
     int body = req->env->body_case;
     cj_kind_t kind = cj_body_kind (body);
     req->handler = s_find_handler (self->def->handlers, self->def->nhandlers, body);
     if (!req->handler && cj_body_owner (body) == self->def->owner && s_generic_query (body))
         req->handler = &s_generic_handler;
     if (cj_body_owner (body) != self->def->owner || kind == CJ_KIND_EVENT || !req->handler) {
-        char message[160];
-        snprintf (message, sizeof message, "%s is not a command or query that %s accepts",
-                  cj_body_name (body), self->def->name);
-        s_reply_problem (self, req, CHEJIAN__V1__ACK_STATUS__ACK_STATUS_REJECTED, "body",
-                         CJ_E_UNKNOWN_BODY, message);
+        if (body != CHEJIAN__V1__ENVELOPE__BODY__NOT_SET)
+            cj_problems_add (&problems, "body", CJ_E_UNKNOWN_BODY,
+                             "%s is not a command or query that %s accepts",
+                             cj_body_name (body), self->def->name);
+    } else if (req->handler->validate)
+        req->handler->validate (req->env, &problems);
+    if (cj_problems_any (&problems)) {
+        s_reply_status (self, req, CHEJIAN__V1__ACK_STATUS__ACK_STATUS_REJECTED, &problems);
         return;
     }
     req->partition = cj_partition_of (req->env->county, self->partitions);
@@ -691,7 +696,7 @@ s_reply_duplicate (cj_service_t *self, s_request_t *req, const uint8_t *outcome,
         chejian__v1__ack__free_unpacked (original, NULL);
 }
 
-/*  Validates and applies one admitted command into its partition's batch, recording its
+/*  Applies one admitted (already validated) command into its partition's batch, recording its
  *  dedup outcome. A rejected command is answered now and leaves the batch as it was.  */
 static void
 s_apply_command (cj_service_t *self, s_request_t *req)
@@ -700,9 +705,7 @@ s_apply_command (cj_service_t *self, s_request_t *req)
     cj_ctx_t *ctx = self->ctx;
     cj_ctx_begin (ctx, batch, req->partition, 0, req->env);
     cj_batch_mark_t mark = cj_batch_mark (batch);
-    int rc = req->handler->validate ? req->handler->validate (req->env, cj_ctx_problems (ctx)) : 0;
-    if (rc == 0 && !cj_problems_any (cj_ctx_problems (ctx)))
-        rc = req->handler->apply ? req->handler->apply (ctx, req->env) : -1;
+    int rc = req->handler->apply ? req->handler->apply (ctx, req->env) : -1;
     if (rc != 0 || cj_problems_any (cj_ctx_problems (ctx))) {
         cj_batch_rollback (batch, mark);
         if (!cj_problems_any (cj_ctx_problems (ctx))) {
@@ -796,9 +799,7 @@ s_answer_query (cj_service_t *self, s_request_t *req)
     cj_ctx_t *ctx = self->ctx;
     cj_ctx_begin (ctx, NULL, req->partition, 0, req->env);
     cj_ack_t ack = CHEJIAN__V1__ACK__INIT;
-    int rc = req->handler->validate ? req->handler->validate (req->env, cj_ctx_problems (ctx)) : 0;
-    if (rc == 0 && !cj_problems_any (cj_ctx_problems (ctx)))
-        rc = req->handler->query (ctx, req->env, &ack);
+    int rc = req->handler->query (ctx, req->env, &ack);
     if (rc != 0 || cj_problems_any (cj_ctx_problems (ctx))) {
         bool retry = !cj_problems_any (cj_ctx_problems (ctx));
         if (retry)

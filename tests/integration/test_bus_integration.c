@@ -467,12 +467,13 @@ test_bad_input_rejected_and_changes_nothing (void **state)
     assert_string_equal (ack->problems[0]->code, "REQUIRED");
     cj_ack_free (&ack);
 
-    s_probe_envelope (&env, &probe, id, sizeof id, 7, "bad");
+    s_probe_envelope (&env, &probe, id, sizeof id, 0, "bad");
     env.county = "510800";                                          /* a city, not a county */
     env.source = "Bad Source";
     ack = s_roundtrip (client, &env);
     assert_int_equal (ack->status, CHEJIAN__V1__ACK_STATUS__ACK_STATUS_REJECTED);
-    assert_int_equal (ack->n_problems, 2);
+    assert_int_equal (ack->n_problems, 3);             /* header and body problems together */
+    assert_string_equal (ack->problems[2]->field, "bus_probe.n");
     cj_ack_free (&ack);
 
     assert_int_equal (cj_client_send_bytes (client, "\xff\xff\xff", 3, 5000), 0);
