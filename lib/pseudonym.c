@@ -55,6 +55,22 @@ cj_pseudonym_load (const char *key_file, char *err, size_t err_size)
     return self;
 }
 
+cj_pseudonym_t *
+cj_pseudonym_from_config (const cj_config_t *config, char *err, size_t err_size)
+{
+    const char *file = cj_config_str (config, CJ_PSEUDONYM_KEY_VAR);
+    char why[400] = "";
+    cj_pseudonym_t *self = NULL;
+    if (!file || !*file)
+        snprintf (why, sizeof why, "is required: the file with the pseudonym secret "
+                  "(64 hex characters, mode 0600)");
+    else
+        self = cj_pseudonym_load (file, why, sizeof why);
+    if (!self)
+        snprintf (err, err_size, "%s %s", CJ_PSEUDONYM_KEY_VAR, why);
+    return self;
+}
+
 void
 cj_pseudonym_destroy (cj_pseudonym_t **self_p)
 {

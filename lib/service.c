@@ -1322,6 +1322,7 @@ cj_service_main (const cj_service_def_t *def, int argc, char **argv)
     }
     self->def = def;
     int code = 0;
+    bool initialised = false;
     if (s_declare_config (self) != 0) {
         fprintf (stderr, "%s: out of memory\n", def->name);
         code = 1;
@@ -1353,6 +1354,13 @@ cj_service_main (const cj_service_def_t *def, int argc, char **argv)
         goto done;
     }
     cj_log_init (def->name, level);
+    char err[512] = "";
+    if (def->init && def->init (def->arg, self->config, err, sizeof err) != 0) {
+        fprintf (stderr, "%s: bad configuration: %s\n", def->name, err);
+        code = 2;
+        goto done;
+    }
+    initialised = true;
 
     struct sigaction sa = { .sa_handler = s_on_signal };
     sigemptyset (&sa.sa_mask);
@@ -1368,5 +1376,7 @@ cj_service_main (const cj_service_def_t *def, int argc, char **argv)
     cj_info ("stopped");
 done:
     s_destroy (&self);
+    if (initialised && def->fini)
+        def->fini (def->arg);
     return code;
 }

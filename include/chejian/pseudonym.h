@@ -14,18 +14,30 @@
 
 #include <stddef.h>
 
+#include "chejian/config.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 #define CJ_PSEUDONYM_KEY_BYTES 32
 #define CJ_PSEUDONYM_HEX       32    /* characters of a pseudonym, without the NUL */
+#define CJ_PSEUDONYM_KEY_VAR   "CHEJIAN_PSEUDONYM_KEY_FILE"
+
+/*  The configuration option every service that pseudonymises declares.  */
+#define CJ_PSEUDONYM_KEY_OPTION                                                               \
+    { CJ_PSEUDONYM_KEY_VAR, CJ_CONFIG_STRING, NULL,                                           \
+      "File with the 64-hex-character pseudonym secret (mode 0600); required", 0, 0 }
 
 typedef struct cj_pseudonym_t cj_pseudonym_t;
 
 /*  Loads the secret from 'key_file'. Returns NULL with a message in 'err' when the file is
  *  missing, unreadable, not 64 hex characters, or readable by others than its owner.  */
 cj_pseudonym_t *cj_pseudonym_load (const char *key_file, char *err, size_t err_size);
+/*  Loads the secret from the file named by the loaded configuration's
+ *  CHEJIAN_PSEUDONYM_KEY_FILE. Returns NULL with a message naming the variable in 'err' when
+ *  it is unset or the file is bad.  */
+cj_pseudonym_t *cj_pseudonym_from_config (const cj_config_t *config, char *err, size_t err_size);
 /*  Wipes the secret and frees.  */
 void            cj_pseudonym_destroy (cj_pseudonym_t **self_p);
 

@@ -81,6 +81,13 @@ typedef struct {
     cj_flush_fn              *flush;
     void                     *arg;
     int                       default_port_base;  /* ROUTER port; PUB +1; metrics +1000 */
+    /*  Called once the configuration is loaded, before any socket or Redis connection: loads
+     *  what the service needs (key files ...). Returns 0, or -1 with a message in 'err' naming
+     *  the variable at fault: the process then exits 2 (a configuration error).  */
+    int                     (*init) (void *arg, const cj_config_t *config, char *err,
+                                     size_t err_size);
+    /*  Called at exit after a successful init.  */
+    void                    (*fini) (void *arg);
 } cj_service_def_t;
 
 /*  Runs the service; returns the process exit code (0 after a clean SIGTERM/SIGINT).  */

@@ -2,8 +2,8 @@
  *  every registry body of the v1 contract, as one dispatch table for the service runtime.
  *
  *  The core never touches a socket: handlers read and write through the cj_ctx_t the runtime
- *  (or a test) gives them. Main (main.c) loads the pseudonym key and runs cj_service_main
- *  with the definition registry_service_def fills.
+ *  (or a test) gives them. main.c runs cj_service_main with the definition
+ *  registry_service_def fills; its init hook loads the pseudonym key.
  */
 #ifndef CHEJIAN_REGISTRY_H
 #define CHEJIAN_REGISTRY_H
@@ -20,12 +20,12 @@ extern "C" {
 #define REGISTRY_NAME       "registry"
 #define REGISTRY_SHORT_NAME "reg"
 #define REGISTRY_PORT_BASE  5550
-#define REGISTRY_KEY_VAR    "CHEJIAN_PSEUDONYM_KEY_FILE"
+#define REGISTRY_KEY_VAR    CJ_PSEUDONYM_KEY_VAR
 
 /*  What the handlers share, reached through cj_ctx_arg: the deployment's pseudonym secret
- *  (borrowed; the caller keeps it alive while the service runs).  */
+ *  (loaded by the service's init hook and freed by its fini; tests set it themselves).  */
 typedef struct {
-    const cj_pseudonym_t *pseudonym;
+    cj_pseudonym_t *pseudonym;
 } registry_t;
 
 /*  The handler of 'body_case' (a registry command or query), or NULL.  */

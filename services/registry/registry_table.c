@@ -33,10 +33,22 @@ static const cj_handler_t s_handlers[] = {
 
 #define S_NHANDLERS (sizeof s_handlers / sizeof s_handlers[0])
 
-static const cj_config_option_t s_options[] = {
-    { REGISTRY_KEY_VAR, CJ_CONFIG_STRING, NULL,
-      "File with the 64-hex-character pseudonym secret (mode 0600); required", 0, 0 },
-};
+static const cj_config_option_t s_options[] = { CJ_PSEUDONYM_KEY_OPTION };
+
+/*  Loads the pseudonym secret once the configuration is read (a bad key: exit 2).  */
+static int
+s_init (void *arg, const cj_config_t *config, char *err, size_t err_size)
+{
+    registry_t *registry = arg;
+    registry->pseudonym = cj_pseudonym_from_config (config, err, err_size);
+    return registry->pseudonym ? 0 : -1;
+}
+
+static void
+s_fini (void *arg)
+{
+    cj_pseudonym_destroy (&((registry_t *) arg)->pseudonym);
+}
 
 const cj_handler_t *
 registry_handler (int body_case)
@@ -64,5 +76,7 @@ registry_service_def (cj_service_def_t *def, registry_t *registry)
         .noptions = sizeof s_options / sizeof s_options[0],
         .arg = registry,
         .default_port_base = REGISTRY_PORT_BASE,
+        .init = s_init,
+        .fini = s_fini,
     };
 }
