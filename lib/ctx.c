@@ -16,6 +16,7 @@ struct cj_ctx_t {
     const cj_envelope_t *cause;
     unsigned             emitted;
     cj_problems_t        problems;
+    cj_arena_t          *arena;     /* made on first use, reset by cj_ctx_end */
     size_t               ndefer;
     struct { void (*fn) (void *); void *ptr; } defer[S_DEFER_MAX];
 };
@@ -109,6 +110,7 @@ cj_ctx_destroy (cj_ctx_t **self_p)
     if (!self_p || !*self_p)
         return;
     cj_ctx_end (*self_p);
+    cj_arena_destroy (&(*self_p)->arena);
     free (*self_p);
     *self_p = NULL;
 }
@@ -132,6 +134,15 @@ cj_ctx_end (cj_ctx_t *self)
     for (size_t i = 0; i < self->ndefer; i++)
         self->defer[i].fn (self->defer[i].ptr);
     self->ndefer = 0;
+    cj_arena_reset (self->arena);
+}
+
+cj_arena_t *
+cj_ctx_arena (cj_ctx_t *ctx)
+{
+    if (!ctx->arena)
+        ctx->arena = cj_arena_new ();
+    return ctx->arena;
 }
 
 int

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chejian/arena.h"
 #include "chejian/config.h"
 #include "chejian/envelope.h"
 #include "chejian/problem.h"
@@ -39,7 +40,7 @@ void      cj_ctx_destroy (cj_ctx_t **self_p);
  *  commands and queries).  */
 void      cj_ctx_begin (cj_ctx_t *self, cj_batch_t *batch, uint32_t partition, uint64_t seq,
                         const cj_envelope_t *cause);
-/*  Ends it: runs the deferred frees.  */
+/*  Ends it: runs the deferred frees and resets the arena.  */
 void      cj_ctx_end (cj_ctx_t *self);
 
 cj_store_t      *cj_ctx_store (cj_ctx_t *ctx);
@@ -60,6 +61,9 @@ int              cj_ctx_emit (cj_ctx_t *ctx, cj_envelope_t *event);
 int              cj_ctx_hget (cj_ctx_t *ctx, const char *key, const char *field,
                               char **ret_value, size_t *ret_len);
 int              cj_ctx_get (cj_ctx_t *ctx, const char *key, char **ret_value, size_t *ret_len);
+/*  Memory for this message (unpacked records, events, query results): valid until the reply
+ *  is sent, freed with the context's next message. NULL when out of memory.  */
+cj_arena_t      *cj_ctx_arena (cj_ctx_t *ctx);
 /*  Frees 'ptr' with 'fn' after the query's Ack has been sent.  */
 int              cj_ctx_defer_free (cj_ctx_t *ctx, void (*fn) (void *), void *ptr);
 

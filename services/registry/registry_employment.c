@@ -44,12 +44,12 @@ registry_employment_open_on (const reg_employment_t *e, int32_t date)
 }
 
 int
-registry_read_refs (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, const char *hash,
+registry_read_refs (cj_ctx_t *ctx, cj_arena_t *arena, const char *county, const char *hash,
                     const char *id, reg_refs_t **ret)
 {
     int rc = registry_read (ctx, arena, county, hash, id,
                             &chejian__registry__employment_refs__descriptor, (void **) ret);
-    if (rc == 0 && (*ret = registry_alloc (arena, sizeof **ret)))
+    if (rc == 0 && (*ret = cj_arena_alloc (arena, sizeof **ret)))
         chejian__registry__employment_refs__init (*ret);
     return rc < 0 || !*ret ? -1 : 0;
 }
@@ -160,10 +160,10 @@ s_write_refs (cj_ctx_t *ctx, const char *county, const char *hash, const char *i
 
 /*  Appends 'ref' to 'refs' (in the arena) and writes them under 'id' of 'hash'.  */
 static int
-s_add_ref (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, const char *hash,
+s_add_ref (cj_ctx_t *ctx, cj_arena_t *arena, const char *county, const char *hash,
            const char *id, reg_refs_t *refs, reg_ref_t *ref)
 {
-    reg_ref_t **all = registry_alloc (arena, (refs->n_refs + 1) * sizeof *all);
+    reg_ref_t **all = cj_arena_alloc (arena, (refs->n_refs + 1) * sizeof *all);
     if (!all)
         return -1;
     if (refs->n_refs)                   /* an empty index has no array */
@@ -176,7 +176,7 @@ s_add_ref (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, const char *ha
 
 /*  Marks employment 'e' ended in the index 'hash' of 'id'.  */
 static int
-s_end_ref (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, const char *hash,
+s_end_ref (cj_ctx_t *ctx, cj_arena_t *arena, const char *county, const char *hash,
            const char *id, const reg_employment_t *e)
 {
     reg_refs_t *refs = NULL;
@@ -245,7 +245,7 @@ s_check_capacity (cj_problems_t *p, const char *field, const reg_refs_t *refs)
 /*  Reads what StartEmployment checks; adds NOT_FOUND / CONFLICT problems. Returns 1 when
  *  everything it refers to exists, 0 when not, -1 on error.  */
 static int
-s_load_start (cj_ctx_t *ctx, reg_arena_t *arena, const cj_envelope_t *env, s_start_t *s)
+s_load_start (cj_ctx_t *ctx, cj_arena_t *arena, const cj_envelope_t *env, s_start_t *s)
 {
     const Chejian__V1__StartEmployment *cmd = env->start_employment;
     cj_problems_t *p = cj_ctx_problems (ctx);
@@ -273,7 +273,7 @@ s_load_start (cj_ctx_t *ctx, reg_arena_t *arena, const cj_envelope_t *env, s_sta
 }
 
 static int
-s_write_start (cj_ctx_t *ctx, reg_arena_t *arena, const cj_envelope_t *env, s_start_t *s)
+s_write_start (cj_ctx_t *ctx, cj_arena_t *arena, const cj_envelope_t *env, s_start_t *s)
 {
     const Chejian__V1__StartEmployment *cmd = env->start_employment;
     s_terms_from_t from = CHEJIAN__REGISTRY__TERMS_FROM__INIT, *froms[1] = { &from };
@@ -332,7 +332,7 @@ registry_apply_start_employment (cj_ctx_t *ctx, const cj_envelope_t *env)
 /*  Reads employment 'id', which must exist and not have ended, and its workshop. Returns 1
  *  when both are there and it is open, 0 after adding a problem, -1 on error.  */
 static int
-s_load_open (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, const char *id,
+s_load_open (cj_ctx_t *ctx, cj_arena_t *arena, const char *county, const char *id,
              reg_employment_t **ret_e, reg_workshop_t **ret_ws)
 {
     int rc = registry_require (ctx, arena, county, REG_EMPLOYMENTS, id,
@@ -352,12 +352,12 @@ s_load_open (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, const char *
 
 /*  Appends the amendment to the terms of 'e' and emits EmploymentAmended.  */
 static int
-s_write_amendment (cj_ctx_t *ctx, reg_arena_t *arena, const cj_envelope_t *env,
+s_write_amendment (cj_ctx_t *ctx, cj_arena_t *arena, const cj_envelope_t *env,
                    reg_employment_t *e)
 {
     const Chejian__V1__AmendEmployment *cmd = env->amend_employment;
-    s_terms_from_t **terms = registry_alloc (arena, (e->n_terms + 1) * sizeof *terms);
-    s_terms_from_t *from = registry_alloc (arena, sizeof *from);
+    s_terms_from_t **terms = cj_arena_alloc (arena, (e->n_terms + 1) * sizeof *terms);
+    s_terms_from_t *from = cj_arena_alloc (arena, sizeof *from);
     if (!terms || !from)
         return -1;
     chejian__registry__terms_from__init (from);
@@ -433,7 +433,7 @@ s_check_end (cj_problems_t *p, const Chejian__V1__EndEmployment *cmd, const reg_
 
 /*  Ends 'e', updates both indexes and emits EmploymentEnded.  */
 static int
-s_write_end (cj_ctx_t *ctx, reg_arena_t *arena, const cj_envelope_t *env, reg_employment_t *e)
+s_write_end (cj_ctx_t *ctx, cj_arena_t *arena, const cj_envelope_t *env, reg_employment_t *e)
 {
     const Chejian__V1__EndEmployment *cmd = env->end_employment;
     e->end_date = cmd->end_date;

@@ -24,7 +24,7 @@ s_index (cj_ctx_t *ctx, const char *county, const char *prefix, const char *part
 
 /*  Adds CONFLICT on 'id_field' when record 'id' of 'hash' exists. Returns -1 on error.  */
 static int
-s_require_new (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, const char *hash,
+s_require_new (cj_ctx_t *ctx, cj_arena_t *arena, const char *county, const char *hash,
                const char *id, const ProtobufCMessageDescriptor *desc, const char *id_field)
 {
     void *existing = NULL;
@@ -37,7 +37,7 @@ s_require_new (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, const char
 
 /*  Reads the workshop 'id' when one is named ("" names none); NOT_FOUND when absent.  */
 static int
-s_require_workshop (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, const char *id)
+s_require_workshop (cj_ctx_t *ctx, cj_arena_t *arena, const char *county, const char *id)
 {
     reg_workshop_t *ws = NULL;
     return *id ? registry_require (ctx, arena, county, REG_WORKSHOPS, id,

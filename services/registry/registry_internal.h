@@ -17,6 +17,7 @@
 #include "chejian/ident.h"
 #include "chejian/problem.h"
 #include "chejian/service.h"
+#include "chejian/arena.h"
 #include "registry.h"
 #include "registry_state.pb-c.h"
 
@@ -56,21 +57,6 @@ typedef struct {
     size_t  n;
 } reg_table_t;
 
-/*  ---- arena: everything a handler allocates, freed at once ----  */
-
-typedef struct reg_arena_t reg_arena_t;
-
-reg_arena_t *registry_arena_new (void);
-void         registry_arena_destroy (reg_arena_t **self_p);
-/*  Zeroed memory owned by the arena; NULL when out of memory.  */
-void        *registry_alloc (reg_arena_t *self, size_t size);
-char        *registry_strdup (reg_arena_t *self, const char *text);
-/*  A protobuf-c allocator drawing from the arena (its free does nothing).  */
-ProtobufCAllocator *registry_arena_allocator (reg_arena_t *self);
-/*  Hands the arena to 'ctx', which frees it after the query's Ack is sent. On failure the
- *  arena is destroyed at once and -1 returned. '*self_p' is NULL afterwards.  */
-int          registry_arena_defer (reg_arena_t **self_p, cj_ctx_t *ctx);
-
 /*  ---- running a handler ----  */
 
 /*  What one command or query handler works with: its context and envelope, an arena freed
@@ -79,7 +65,7 @@ int          registry_arena_defer (reg_arena_t **self_p, cj_ctx_t *ctx);
 typedef struct {
     cj_ctx_t            *ctx;
     const cj_envelope_t *env;
-    reg_arena_t         *arena;
+    cj_arena_t         *arena;
     cj_problems_t       *p;
     const char          *county;
     cj_ack_t            *ack;
@@ -101,11 +87,11 @@ int  registry_key (char *buf, size_t size, uint32_t partition, const char *count
 /*  Reads field 'id' of the county hash 'hash' as the handler sees it (pending writes of the
  *  batch first, then Redis) and unpacks it into the arena. Returns 1 with '*ret', 0 when
  *  absent, -1 when Redis cannot answer or the record does not decode (logged).  */
-int  registry_read (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, const char *hash,
+int  registry_read (cj_ctx_t *ctx, cj_arena_t *arena, const char *county, const char *hash,
                     const char *id, const ProtobufCMessageDescriptor *desc, void **ret);
 /*  As registry_read, for a reference that must exist: adds NOT_FOUND for 'field' (naming
  *  'what') when it does not.  */
-int  registry_require (cj_ctx_t *ctx, reg_arena_t *arena, const char *county,
+int  registry_require (cj_ctx_t *ctx, cj_arena_t *arena, const char *county,
                        const char *hash, const char *id, const ProtobufCMessageDescriptor *desc,
                        void **ret, const char *field, const char *what);
 /*  Packs 'msg' into field 'id' of the county hash 'hash' in the batch.  */
@@ -124,30 +110,30 @@ void registry_set_result (cj_ack_t *ack, int result_case, const ProtobufCMessage
 const cj_pseudonym_t *registry_pseudonym (cj_ctx_t *ctx);
 /*  The pseudonym of a resident ID ("worker" context; also operators and partners) or of a
  *  household id ("household"), allocated in the arena.  */
-char *registry_worker_key (cj_ctx_t *ctx, reg_arena_t *arena, const char *resident_id);
-char *registry_household_key (cj_ctx_t *ctx, reg_arena_t *arena, const char *household_id);
+char *registry_worker_key (cj_ctx_t *ctx, cj_arena_t *arena, const char *resident_id);
+char *registry_household_key (cj_ctx_t *ctx, cj_arena_t *arena, const char *household_id);
 /*  The masked form of a resident ID, in the arena.  */
-char *registry_masked (reg_arena_t *arena, const char *resident_id);
+char *registry_masked (cj_arena_t *arena, const char *resident_id);
 
 /*  ---- reads for queries (straight from Redis: queries run after the commit) ----  */
 
 /*  Unpacks fields 'ids' of the county hash 'hash' (HMGET in chunks); absent ones are NULL
  *  in 'ret' (n entries, caller's array). Returns 0 or -1.  */
-int  registry_read_many (cj_ctx_t *ctx, reg_arena_t *arena, const char *county,
+int  registry_read_many (cj_ctx_t *ctx, cj_arena_t *arena, const char *county,
                          const char *hash, char *const *ids, size_t n,
                          const ProtobufCMessageDescriptor *desc, void **ret);
 /*  Every record of the county hash 'hash' (HSCAN), unpacked into the arena.  */
-int  registry_read_all (cj_ctx_t *ctx, reg_arena_t *arena, const char *county,
+int  registry_read_all (cj_ctx_t *ctx, cj_arena_t *arena, const char *county,
                         const char *hash, const ProtobufCMessageDescriptor *desc,
                         void ***ret_items, size_t *ret_n);
 /*  Members of the county's sorted set 'index' with score in [min, max] in order.  */
-int  registry_index_range (cj_ctx_t *ctx, reg_arena_t *arena, const char *county,
+int  registry_index_range (cj_ctx_t *ctx, cj_arena_t *arena, const char *county,
                            const char *index, int64_t min, int64_t max,
                            char ***ret_members, size_t *ret_n);
 
 /*  The records of 'hash' named by the members of 'index' with score in [min, max], in the
  *  index's order (members without a record are left out).  */
-int  registry_read_index (cj_ctx_t *ctx, reg_arena_t *arena, const char *county,
+int  registry_read_index (cj_ctx_t *ctx, cj_arena_t *arena, const char *county,
                           const char *index, int64_t min, int64_t max, const char *hash,
                           const ProtobufCMessageDescriptor *desc, void ***ret_items,
                           size_t *ret_n);
@@ -207,14 +193,14 @@ bool registry_is_poor (Chejian__V1__PovertyStatus status);
 void registry_status_on (const reg_worker_t *worker, int32_t date,
                          Chejian__V1__WorkerStatus *ret, Chejian__V1__Disability *disability);
 /*  Reads the worker of 'resident_id' (adds NOT_FOUND for 'field' when not registered).  */
-int  registry_find_worker (cj_ctx_t *ctx, reg_arena_t *arena, const char *county,
+int  registry_find_worker (cj_ctx_t *ctx, cj_arena_t *arena, const char *county,
                            const char *resident_id, const char *field, reg_worker_t **ret);
 
 /*  The workers of the 'n' worker keys 'keys' (sorted and deduplicated in place; unknown keys
  *  left out) as a sorted table of reg_worker_t rows; registry_people_all: every worker of the county.  */
-int  registry_people (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, char **keys,
+int  registry_people (cj_ctx_t *ctx, cj_arena_t *arena, const char *county, char **keys,
                       size_t n, reg_table_t *ret);
-int  registry_people_all (cj_ctx_t *ctx, reg_arena_t *arena, const char *county,
+int  registry_people_all (cj_ctx_t *ctx, cj_arena_t *arena, const char *county,
                           reg_table_t *ret);
 /*  True when the worker of 'key' in 'people' is registered-poor on 'date'.  */
 bool registry_poor_on (const reg_table_t *people, const char *key, int32_t date);
@@ -242,7 +228,7 @@ bool    registry_ref_open_on (const reg_ref_t *ref, int32_t date);
 bool    registry_employment_open_on (const reg_employment_t *e, int32_t date);
 /*  The employment index of a workshop or worker ('hash' REG_EMP_BY_*); an empty one when
  *  none. Returns 0 or -1.  */
-int     registry_read_refs (cj_ctx_t *ctx, reg_arena_t *arena, const char *county,
+int     registry_read_refs (cj_ctx_t *ctx, cj_arena_t *arena, const char *county,
                             const char *hash, const char *id, reg_refs_t **ret);
 
 /*  ---- posts (registry_query_lists.c) ----  */
@@ -260,20 +246,20 @@ typedef struct {
     size_t first, count;
     char  *next_token;
 } reg_page_t;
-int  registry_page (reg_arena_t *arena, const reg_table_t *rows,
+int  registry_page (cj_arena_t *arena, const reg_table_t *rows,
                     const Chejian__V1__PageRequest *request, reg_page_t *ret);
 /*  A PageInfo in the arena for 'page' of 'total' rows.  */
-Chejian__V1__PageInfo *registry_page_info (reg_arena_t *arena, const reg_page_t *page,
+Chejian__V1__PageInfo *registry_page_info (cj_arena_t *arena, const reg_page_t *page,
                                            uint64_t total);
 /*  A table of room for 'capacity' rows in the arena (n = 0).  */
-int   registry_table_init (reg_table_t *t, reg_arena_t *arena, size_t capacity);
+int   registry_table_init (reg_table_t *t, cj_arena_t *arena, size_t capacity);
 void  registry_table_add (reg_table_t *t, char *key, void *row);
 /*  Sorts the rows by key (strcmp order).  */
 int   registry_table_sort (reg_table_t *t);
 /*  The row of 'key' in a sorted table, or NULL.  */
 void *registry_table_find (const reg_table_t *t, const char *key);
 /*  "<8-digit date> <id>" into the arena: the sort key of lists ordered by a date then id.  */
-char *registry_date_key (reg_arena_t *arena, int32_t date, const char *id);
+char *registry_date_key (cj_arena_t *arena, int32_t date, const char *id);
 /*  Sorts 'items' and removes duplicates in place; returns how many are left.  */
 size_t registry_unique (char **items, size_t n);
 

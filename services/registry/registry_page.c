@@ -8,7 +8,7 @@
 #include "registry_internal.h"
 
 int
-registry_page (reg_arena_t *arena, const reg_table_t *rows,
+registry_page (cj_arena_t *arena, const reg_table_t *rows,
                const Chejian__V1__PageRequest *request, reg_page_t *ret)
 {
     char *const *keys = rows->keys;
@@ -24,7 +24,7 @@ registry_page (reg_arena_t *arena, const reg_table_t *rows,
             hi = mid;
     }
     size_t count = n - lo < size ? n - lo : size;
-    char *next = registry_strdup (arena, lo + count < n ? keys[lo + count - 1] : "");
+    char *next = cj_arena_strdup (arena, lo + count < n ? keys[lo + count - 1] : "");
     if (!next)
         return -1;
     *ret = (reg_page_t) { lo, count, next };
@@ -32,9 +32,9 @@ registry_page (reg_arena_t *arena, const reg_table_t *rows,
 }
 
 Chejian__V1__PageInfo *
-registry_page_info (reg_arena_t *arena, const reg_page_t *page, uint64_t total)
+registry_page_info (cj_arena_t *arena, const reg_page_t *page, uint64_t total)
 {
-    Chejian__V1__PageInfo *info = registry_alloc (arena, sizeof *info);
+    Chejian__V1__PageInfo *info = cj_arena_alloc (arena, sizeof *info);
     if (info) {
         chejian__v1__page_info__init (info);
         info->next_page_token = page->next_token;
@@ -44,10 +44,10 @@ registry_page_info (reg_arena_t *arena, const reg_page_t *page, uint64_t total)
 }
 
 int
-registry_table_init (reg_table_t *t, reg_arena_t *arena, size_t capacity)
+registry_table_init (reg_table_t *t, cj_arena_t *arena, size_t capacity)
 {
-    t->keys = registry_alloc (arena, (capacity + 1) * sizeof *t->keys);
-    t->rows = registry_alloc (arena, (capacity + 1) * sizeof *t->rows);
+    t->keys = cj_arena_alloc (arena, (capacity + 1) * sizeof *t->keys);
+    t->rows = cj_arena_alloc (arena, (capacity + 1) * sizeof *t->rows);
     t->n = 0;
     return t->keys && t->rows ? 0 : -1;
 }
@@ -105,10 +105,10 @@ registry_table_find (const reg_table_t *t, const char *key)
 }
 
 char *
-registry_date_key (reg_arena_t *arena, int32_t date, const char *id)
+registry_date_key (cj_arena_t *arena, int32_t date, const char *id)
 {
     size_t size = strlen (id) + 10;
-    char *key = registry_alloc (arena, size);
+    char *key = cj_arena_alloc (arena, size);
     if (key)
         snprintf (key, size, "%08d %s", (int) date, id);
     return key;

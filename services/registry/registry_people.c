@@ -8,11 +8,11 @@
 #include "registry_internal.h"
 
 int
-registry_people (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, char **keys, size_t n,
+registry_people (cj_ctx_t *ctx, cj_arena_t *arena, const char *county, char **keys, size_t n,
                  reg_table_t *ret)
 {
     n = registry_unique (keys, n);
-    void **workers = registry_alloc (arena, (n + 1) * sizeof *workers);
+    void **workers = cj_arena_alloc (arena, (n + 1) * sizeof *workers);
     if (!workers || registry_table_init (ret, arena, n) != 0
         || registry_read_many (ctx, arena, county, REG_WORKERS, keys, n,
                                &chejian__registry__worker_record__descriptor, workers) != 0)
@@ -24,7 +24,7 @@ registry_people (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, char **k
 }
 
 int
-registry_people_all (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, reg_table_t *ret)
+registry_people_all (cj_ctx_t *ctx, cj_arena_t *arena, const char *county, reg_table_t *ret)
 {
     void **workers = NULL;
     size_t n = 0;

@@ -16,7 +16,7 @@ typedef Chejian__V1__PostView         s_post_t;
 /*  Names in 'index' the county index "<prefix>:<worker key>" of the worker of 'resident_id'
  *  (NOT_FOUND when not registered). Returns 1, 0 or -1.  */
 static int
-s_worker_index (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, const char *resident_id,
+s_worker_index (cj_ctx_t *ctx, cj_arena_t *arena, const char *county, const char *resident_id,
                 const char *prefix, char *index, size_t size)
 {
     reg_worker_t *w = NULL;
@@ -28,7 +28,7 @@ s_worker_index (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, const cha
 
 /*  The same for workshop 'id' ("<prefix>:<workshop id>").  */
 static int
-s_workshop_index (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, const char *id,
+s_workshop_index (cj_ctx_t *ctx, cj_arena_t *arena, const char *county, const char *id,
                   const char *prefix, char *index, size_t size)
 {
     void *ws = NULL;
@@ -107,7 +107,7 @@ s_list_shareholdings (reg_call_t *c)
     for (size_t i = 0; i < n; i++)
         registry_table_add (&rows, ((Chejian__V1__ShareholdingRecorded *) items[i])
                                    ->shareholding_id, items[i]);
-    Chejian__V1__ShareholdingList *list = registry_alloc (c->arena, sizeof *list);
+    Chejian__V1__ShareholdingList *list = cj_arena_alloc (c->arena, sizeof *list);
     if (!list)
         return -1;
     chejian__v1__shareholding_list__init (list);
@@ -139,7 +139,7 @@ registry_validate_list_trainings (const cj_envelope_t *env, cj_problems_t *p)
 
 /*  The trainings the filter selects, by the narrowest index.  */
 static int
-s_trainings_found (cj_ctx_t *ctx, reg_arena_t *arena, const cj_envelope_t *env, void ***ret,
+s_trainings_found (cj_ctx_t *ctx, cj_arena_t *arena, const cj_envelope_t *env, void ***ret,
                    size_t *ret_n)
 {
     const Chejian__V1__ListTrainings *q = env->list_trainings;
@@ -165,11 +165,11 @@ s_trainings_found (cj_ctx_t *ctx, reg_arena_t *arena, const cj_envelope_t *env, 
 /*  Keeps the matching trainings in 'rows' with their trainee's poverty status on the end
  *  date as known now; counts the registered-poor person-times.  */
 static int
-s_training_rows (cj_ctx_t *ctx, reg_arena_t *arena, const cj_envelope_t *env, void **items,
+s_training_rows (cj_ctx_t *ctx, cj_arena_t *arena, const cj_envelope_t *env, void **items,
                  size_t n, reg_table_t *rows, uint64_t *ret_poor)
 {
     const char *workshop = env->list_trainings->workshop_id;
-    char **keys = registry_alloc (arena, (n + 1) * sizeof *keys);
+    char **keys = cj_arena_alloc (arena, (n + 1) * sizeof *keys);
     reg_table_t people;
     if (!keys || registry_table_init (rows, arena, n) != 0)
         return -1;
@@ -207,7 +207,7 @@ s_list_trainings (reg_call_t *c)
     int rc = s_trainings_found (c->ctx, c->arena, c->env, &items, &n);
     if (rc != 1)
         return rc;
-    Chejian__V1__TrainingList *list = registry_alloc (c->arena, sizeof *list);
+    Chejian__V1__TrainingList *list = cj_arena_alloc (c->arena, sizeof *list);
     if (!list)
         return -1;
     chejian__v1__training_list__init (list);
@@ -248,7 +248,7 @@ registry_validate_list_posts (const cj_envelope_t *env, cj_problems_t *p)
 }
 
 static int
-s_posts_found (cj_ctx_t *ctx, reg_arena_t *arena, const cj_envelope_t *env, void ***ret,
+s_posts_found (cj_ctx_t *ctx, cj_arena_t *arena, const cj_envelope_t *env, void ***ret,
                size_t *ret_n)
 {
     const Chejian__V1__ListPosts *q = env->list_posts;
@@ -286,7 +286,7 @@ s_list_posts (reg_call_t *c)
             && (!q->as_of_date || registry_post_open_on (view, q->as_of_date)))
             registry_table_add (&rows, key, view);
     }
-    Chejian__V1__PostList *list = registry_alloc (c->arena, sizeof *list);
+    Chejian__V1__PostList *list = cj_arena_alloc (c->arena, sizeof *list);
     if (!list)
         return -1;
     chejian__v1__post_list__init (list);

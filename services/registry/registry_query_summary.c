@@ -12,7 +12,7 @@ typedef Chejian__V1__RegistrySummary s_summary_t;
 
 typedef struct {
     cj_ctx_t          *ctx;
-    reg_arena_t       *arena;
+    cj_arena_t       *arena;
     const char        *county;
     int32_t            date;      /* of the counts */
     s_summary_t       *summary;
@@ -88,7 +88,7 @@ s_workers (s_ctx_t *s)
 static Chejian__V1__WorkshopTypeCount *
 s_type_count (s_ctx_t *s, int type, reg_employment_t **subset)
 {
-    Chejian__V1__WorkshopTypeCount *count = registry_alloc (s->arena, sizeof *count);
+    Chejian__V1__WorkshopTypeCount *count = cj_arena_alloc (s->arena, sizeof *count);
     if (!count)
         return NULL;
     chejian__v1__workshop_type_count__init (count);
@@ -114,8 +114,8 @@ s_by_type (s_ctx_t *s)
 {
     const ProtobufCEnumDescriptor *types = &chejian__v1__workshop_type__descriptor;
     s_summary_t *sum = s->summary;
-    reg_employment_t **subset = registry_alloc (s->arena, (s->nopen + 1) * sizeof *subset);
-    sum->by_type = registry_alloc (s->arena, (types->n_values + 1) * sizeof *sum->by_type);
+    reg_employment_t **subset = cj_arena_alloc (s->arena, (s->nopen + 1) * sizeof *subset);
+    sum->by_type = cj_arena_alloc (s->arena, (types->n_values + 1) * sizeof *sum->by_type);
     if (!subset || !sum->by_type)
         return -1;
     for (unsigned i = 0; i < types->n_values; i++) {
@@ -162,8 +162,8 @@ s_posts (s_ctx_t *s)
     if (registry_read_all (s->ctx, s->arena, s->county, REG_POSTS,
                            &chejian__v1__post_view__descriptor, &all, &n) != 0)
         return -1;
-    char **poor = registry_alloc (s->arena, (n + 1) * sizeof *poor);
-    sum->posts_by_type = registry_alloc (s->arena, S_TYPES * sizeof *sum->posts_by_type);
+    char **poor = cj_arena_alloc (s->arena, (n + 1) * sizeof *poor);
+    sum->posts_by_type = cj_arena_alloc (s->arena, S_TYPES * sizeof *sum->posts_by_type);
     if (!poor || !sum->posts_by_type)
         return -1;
     for (size_t i = 0; i < n; i++) {
@@ -172,7 +172,7 @@ s_posts (s_ctx_t *s)
             continue;
         Chejian__V1__PostTypeCount **c = &by_type[a->post_type];
         if (!*c) {
-            if (!(*c = registry_alloc (s->arena, sizeof **c)))
+            if (!(*c = cj_arena_alloc (s->arena, sizeof **c)))
                 return -1;
             chejian__v1__post_type_count__init (*c);
             (*c)->post_type = a->post_type;
@@ -204,7 +204,7 @@ s_summary (reg_call_t *c)
     const Chejian__V1__GetRegistrySummary *q = c->env->get_registry_summary;
     s_ctx_t s = { .ctx = c->ctx, .arena = c->arena, .county = c->county,
                   .date = registry_as_of (q->as_of_date) };
-    if (!(s.summary = registry_alloc (c->arena, sizeof *s.summary)))
+    if (!(s.summary = cj_arena_alloc (c->arena, sizeof *s.summary)))
         return -1;
     chejian__v1__registry_summary__init (s.summary);
     s.summary->county = (char *) c->county;

@@ -18,7 +18,7 @@ registry_validate_get_worker (const cj_envelope_t *env, cj_problems_t *p)
 
 /*  The number of employments of worker 'w' open on 'date'.  */
 static int
-s_open_count (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, const reg_worker_t *w,
+s_open_count (cj_ctx_t *ctx, cj_arena_t *arena, const char *county, const reg_worker_t *w,
               int32_t date, uint32_t *ret)
 {
     reg_refs_t *refs = NULL;
@@ -31,12 +31,12 @@ s_open_count (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, const reg_w
 }
 
 static Chejian__V1__WorkerView *
-s_worker_view (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, reg_worker_t *w,
+s_worker_view (cj_ctx_t *ctx, cj_arena_t *arena, const char *county, reg_worker_t *w,
                int32_t date)
 {
-    Chejian__V1__WorkerView *view = registry_alloc (arena, sizeof *view);
-    Chejian__V1__WorkerStatus *status = registry_alloc (arena, sizeof *status);
-    Chejian__V1__Disability *disability = registry_alloc (arena, sizeof *disability);
+    Chejian__V1__WorkerView *view = cj_arena_alloc (arena, sizeof *view);
+    Chejian__V1__WorkerStatus *status = cj_arena_alloc (arena, sizeof *status);
+    Chejian__V1__Disability *disability = cj_arena_alloc (arena, sizeof *disability);
     if (!view || !status || !disability)
         return NULL;
     chejian__v1__worker_view__init (view);
@@ -97,7 +97,7 @@ registry_validate_list_employments (const cj_envelope_t *env, cj_problems_t *p)
 
 /*  registry_read_refs with 1 for success.  */
 static int
-s_refs (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, const char *hash,
+s_refs (cj_ctx_t *ctx, cj_arena_t *arena, const char *county, const char *hash,
         const char *id, reg_refs_t **ret)
 {
     return registry_read_refs (ctx, arena, county, hash, id, ret) == 0 ? 1 : -1;
@@ -106,7 +106,7 @@ s_refs (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, const char *hash,
 /*  The employment index of the query's subject; NOT_FOUND when it is not registered.
  *  Returns 1, 0 (not found) or -1.  */
 static int
-s_subject_refs (cj_ctx_t *ctx, reg_arena_t *arena, const cj_envelope_t *env, reg_refs_t **ret)
+s_subject_refs (cj_ctx_t *ctx, cj_arena_t *arena, const cj_envelope_t *env, reg_refs_t **ret)
 {
     const Chejian__V1__ListEmployments *q = env->list_employments;
     if (q->subject_case == CHEJIAN__V1__LIST_EMPLOYMENTS__SUBJECT_WORKSHOP_ID) {
@@ -124,10 +124,10 @@ s_subject_refs (cj_ctx_t *ctx, reg_arena_t *arena, const cj_envelope_t *env, reg
 }
 
 static s_emp_view_t *
-s_emp_view (reg_arena_t *arena, const reg_employment_t *e, const reg_table_t *people,
+s_emp_view (cj_arena_t *arena, const reg_employment_t *e, const reg_table_t *people,
             int32_t date)
 {
-    s_emp_view_t *view = registry_alloc (arena, sizeof *view);
+    s_emp_view_t *view = cj_arena_alloc (arena, sizeof *view);
     if (!view)
         return NULL;
     chejian__v1__employment_view__init (view);
@@ -151,18 +151,18 @@ s_emp_view (reg_arena_t *arena, const reg_employment_t *e, const reg_table_t *pe
 
 /*  The page of 'rows' (index refs) as an EmploymentList of views on 'date'.  */
 static Chejian__V1__EmploymentList *
-s_emp_list (cj_ctx_t *ctx, reg_arena_t *arena, const cj_envelope_t *env, const reg_table_t *rows,
+s_emp_list (cj_ctx_t *ctx, cj_arena_t *arena, const cj_envelope_t *env, const reg_table_t *rows,
             int32_t date)
 {
-    Chejian__V1__EmploymentList *list = registry_alloc (arena, sizeof *list);
+    Chejian__V1__EmploymentList *list = cj_arena_alloc (arena, sizeof *list);
     reg_page_t page;
     if (!list || registry_page (arena, rows, env->list_employments->page, &page) != 0)
         return NULL;
     chejian__v1__employment_list__init (list);
-    char **ids = registry_alloc (arena, (page.count + 1) * sizeof *ids);
-    char **keys = registry_alloc (arena, (page.count + 1) * sizeof *keys);
-    reg_employment_t **emps = registry_alloc (arena, (page.count + 1) * sizeof *emps);
-    list->employments = registry_alloc (arena, (page.count + 1) * sizeof *list->employments);
+    char **ids = cj_arena_alloc (arena, (page.count + 1) * sizeof *ids);
+    char **keys = cj_arena_alloc (arena, (page.count + 1) * sizeof *keys);
+    reg_employment_t **emps = cj_arena_alloc (arena, (page.count + 1) * sizeof *emps);
+    list->employments = cj_arena_alloc (arena, (page.count + 1) * sizeof *list->employments);
     list->page = registry_page_info (arena, &page, rows->n);
     reg_table_t people;
     if (!ids || !keys || !emps || !list->employments || !list->page)

@@ -12,14 +12,14 @@ typedef Chejian__V1__WorkshopView s_view_t;
 
 /*  The employments of workshop 'id' open on 'date', as records.  */
 static int
-s_open_employments (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, const char *id,
+s_open_employments (cj_ctx_t *ctx, cj_arena_t *arena, const char *county, const char *id,
                     int32_t date, reg_employment_t ***ret, size_t *ret_n)
 {
     reg_refs_t *refs = NULL;
     if (registry_read_refs (ctx, arena, county, REG_EMP_BY_WORKSHOP, id, &refs) != 0)
         return -1;
-    char **ids = registry_alloc (arena, (refs->n_refs + 1) * sizeof *ids);
-    reg_employment_t **emps = registry_alloc (arena, (refs->n_refs + 1) * sizeof *emps);
+    char **ids = cj_arena_alloc (arena, (refs->n_refs + 1) * sizeof *ids);
+    reg_employment_t **emps = cj_arena_alloc (arena, (refs->n_refs + 1) * sizeof *emps);
     if (!ids || !emps)
         return -1;
     size_t n = 0;
@@ -40,14 +40,14 @@ s_open_employments (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, const
 
 /*  Fills the headcounts of 'view' (workshop 'id' on 'date').  */
 static int
-s_headcounts (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, s_view_t *view)
+s_headcounts (cj_ctx_t *ctx, cj_arena_t *arena, const char *county, s_view_t *view)
 {
     reg_employment_t **emps = NULL;
     size_t n = 0;
     if (s_open_employments (ctx, arena, county, view->workshop_id, view->as_of_date, &emps,
                             &n) != 0)
         return -1;
-    char **keys = registry_alloc (arena, (n + 1) * sizeof *keys);
+    char **keys = cj_arena_alloc (arena, (n + 1) * sizeof *keys);
     reg_table_t people;
     reg_headcount_t h;
     if (!keys)
@@ -68,9 +68,9 @@ s_headcounts (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, s_view_t *v
 
 /*  The view of workshop 'ws' on 'date' with its headcounts (no children), in the arena.  */
 static s_view_t *
-s_view (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, reg_workshop_t *ws, int32_t date)
+s_view (cj_ctx_t *ctx, cj_arena_t *arena, const char *county, reg_workshop_t *ws, int32_t date)
 {
-    s_view_t *view = registry_alloc (arena, sizeof *view);
+    s_view_t *view = cj_arena_alloc (arena, sizeof *view);
     if (!view)
         return NULL;
     chejian__v1__workshop_view__init (view);
@@ -97,7 +97,7 @@ registry_validate_get_workshop (const cj_envelope_t *env, cj_problems_t *p)
 
 /*  Adds the ids of the workshop's children (at most REG_CHILDREN_MAX) to 'view'.  */
 static int
-s_children (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, s_view_t *view)
+s_children (cj_ctx_t *ctx, cj_arena_t *arena, const char *county, s_view_t *view)
 {
     char index[REG_ID_MAX + 16];
     snprintf (index, sizeof index, "ws_children:%s", view->workshop_id);
@@ -166,7 +166,7 @@ s_matches (const Chejian__V1__ListWorkshops *q, const reg_workshop_t *ws, int32_
 /*  The workshops the filter can match: the children of the parent, or those of the type,
  *  or all of the county.  */
 static int
-s_candidates (cj_ctx_t *ctx, reg_arena_t *arena, const cj_envelope_t *env, void ***ret,
+s_candidates (cj_ctx_t *ctx, cj_arena_t *arena, const cj_envelope_t *env, void ***ret,
               size_t *ret_n)
 {
     const Chejian__V1__ListWorkshops *q = env->list_workshops;
@@ -184,15 +184,15 @@ s_candidates (cj_ctx_t *ctx, reg_arena_t *arena, const cj_envelope_t *env, void 
 
 /*  The page of 'rows' as a WorkshopList with the views' headcounts.  */
 static Chejian__V1__WorkshopList *
-s_list (cj_ctx_t *ctx, reg_arena_t *arena, const cj_envelope_t *env, const reg_table_t *rows,
+s_list (cj_ctx_t *ctx, cj_arena_t *arena, const cj_envelope_t *env, const reg_table_t *rows,
         int32_t date)
 {
-    Chejian__V1__WorkshopList *list = registry_alloc (arena, sizeof *list);
+    Chejian__V1__WorkshopList *list = cj_arena_alloc (arena, sizeof *list);
     reg_page_t page;
     if (!list || registry_page (arena, rows, env->list_workshops->page, &page) != 0)
         return NULL;
     chejian__v1__workshop_list__init (list);
-    list->workshops = registry_alloc (arena, (page.count + 1) * sizeof *list->workshops);
+    list->workshops = cj_arena_alloc (arena, (page.count + 1) * sizeof *list->workshops);
     list->page = registry_page_info (arena, &page, rows->n);
     if (!list->workshops || !list->page)
         return NULL;

@@ -22,10 +22,10 @@ registry_key (char *buf, size_t size, uint32_t partition, const char *county, co
 /*  Unpacks 'len' bytes of the record 'id' of 'key' into the arena; a record that does not
  *  decode is our fault (logged, -1).  */
 static int
-s_unpack (reg_arena_t *arena, const ProtobufCMessageDescriptor *desc, const char *data,
+s_unpack (cj_arena_t *arena, const ProtobufCMessageDescriptor *desc, const char *data,
           size_t len, const char *key, const char *id, void **ret)
 {
-    ProtobufCMessage *msg = protobuf_c_message_unpack (desc, registry_arena_allocator (arena),
+    ProtobufCMessage *msg = protobuf_c_message_unpack (desc, cj_arena_allocator (arena),
                                                        len, (const uint8_t *) data);
     if (!msg) {
         cj_error ("record %s of %s does not decode as %s", id, key, desc->name);
@@ -36,7 +36,7 @@ s_unpack (reg_arena_t *arena, const ProtobufCMessageDescriptor *desc, const char
 }
 
 int
-registry_read (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, const char *hash,
+registry_read (cj_ctx_t *ctx, cj_arena_t *arena, const char *county, const char *hash,
                const char *id, const ProtobufCMessageDescriptor *desc, void **ret)
 {
     char key[CJ_KEY_MAX];
@@ -52,7 +52,7 @@ registry_read (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, const char
 }
 
 int
-registry_require (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, const char *hash,
+registry_require (cj_ctx_t *ctx, cj_arena_t *arena, const char *county, const char *hash,
                   const char *id, const ProtobufCMessageDescriptor *desc, void **ret,
                   const char *field, const char *what)
 {
@@ -130,30 +130,30 @@ registry_pseudonym (cj_ctx_t *ctx)
 }
 
 static char *
-s_pseudonym (cj_ctx_t *ctx, reg_arena_t *arena, const char *context, const char *text)
+s_pseudonym (cj_ctx_t *ctx, cj_arena_t *arena, const char *context, const char *text)
 {
-    char *out = registry_alloc (arena, CJ_PSEUDONYM_HEX + 1);
+    char *out = cj_arena_alloc (arena, CJ_PSEUDONYM_HEX + 1);
     if (out)
         cj_pseudonym_of (registry_pseudonym (ctx), context, text, out);
     return out;
 }
 
 char *
-registry_worker_key (cj_ctx_t *ctx, reg_arena_t *arena, const char *resident_id)
+registry_worker_key (cj_ctx_t *ctx, cj_arena_t *arena, const char *resident_id)
 {
     return s_pseudonym (ctx, arena, "worker", resident_id);
 }
 
 char *
-registry_household_key (cj_ctx_t *ctx, reg_arena_t *arena, const char *household_id)
+registry_household_key (cj_ctx_t *ctx, cj_arena_t *arena, const char *household_id)
 {
     return s_pseudonym (ctx, arena, "household", household_id);
 }
 
 char *
-registry_masked (reg_arena_t *arena, const char *resident_id)
+registry_masked (cj_arena_t *arena, const char *resident_id)
 {
-    char *out = registry_alloc (arena, CJ_RESIDENT_ID_LEN + 1);
+    char *out = cj_arena_alloc (arena, CJ_RESIDENT_ID_LEN + 1);
     if (out && cj_resident_id_mask (resident_id, out) != 0)
         out[0] = 0;
     return out;
@@ -163,7 +163,7 @@ registry_masked (reg_arena_t *arena, const char *resident_id)
 
 /*  One HMGET of 'n' (<= S_HMGET_CHUNK) fields of 'key', unpacked into 'ret'.  */
 static int
-s_hmget (cj_ctx_t *ctx, reg_arena_t *arena, const char *key, char *const *ids, size_t n,
+s_hmget (cj_ctx_t *ctx, cj_arena_t *arena, const char *key, char *const *ids, size_t n,
          const ProtobufCMessageDescriptor *desc, void **ret)
 {
     const char *argv[S_HMGET_CHUNK + 2] = { "HMGET", key };
@@ -184,7 +184,7 @@ s_hmget (cj_ctx_t *ctx, reg_arena_t *arena, const char *key, char *const *ids, s
 }
 
 int
-registry_read_many (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, const char *hash,
+registry_read_many (cj_ctx_t *ctx, cj_arena_t *arena, const char *county, const char *hash,
                     char *const *ids, size_t n, const ProtobufCMessageDescriptor *desc,
                     void **ret)
 {
@@ -201,16 +201,16 @@ registry_read_many (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, const
 
 /*  Copies the strings of an array reply into the arena.  */
 static int
-s_strings (reg_arena_t *arena, const redisReply *reply, char ***ret, size_t *ret_n)
+s_strings (cj_arena_t *arena, const redisReply *reply, char ***ret, size_t *ret_n)
 {
     if (reply->type != REDIS_REPLY_ARRAY)
         return -1;
-    char **items = registry_alloc (arena, (reply->elements + 1) * sizeof *items);
+    char **items = cj_arena_alloc (arena, (reply->elements + 1) * sizeof *items);
     if (!items)
         return -1;
     for (size_t i = 0; i < reply->elements; i++)
         if (reply->element[i]->type != REDIS_REPLY_STRING
-            || !(items[i] = registry_strdup (arena, reply->element[i]->str)))
+            || !(items[i] = cj_arena_strdup (arena, reply->element[i]->str)))
             return -1;
     *ret = items;
     *ret_n = reply->elements;
@@ -219,11 +219,11 @@ s_strings (reg_arena_t *arena, const redisReply *reply, char ***ret, size_t *ret
 
 /*  Reads the records of 'ids' and keeps those that exist, in order.  */
 static int
-s_read_existing (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, const char *hash,
+s_read_existing (cj_ctx_t *ctx, cj_arena_t *arena, const char *county, const char *hash,
                  char **ids, size_t n, const ProtobufCMessageDescriptor *desc,
                  void ***ret_items, size_t *ret_n)
 {
-    void **items = registry_alloc (arena, (n + 1) * sizeof *items);
+    void **items = cj_arena_alloc (arena, (n + 1) * sizeof *items);
     if (!items || registry_read_many (ctx, arena, county, hash, ids, n, desc, items) != 0)
         return -1;
     size_t kept = 0;
@@ -236,7 +236,7 @@ s_read_existing (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, const ch
 }
 
 int
-registry_read_all (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, const char *hash,
+registry_read_all (cj_ctx_t *ctx, cj_arena_t *arena, const char *county, const char *hash,
                    const ProtobufCMessageDescriptor *desc, void ***ret_items, size_t *ret_n)
 {
     char key[CJ_KEY_MAX];
@@ -253,7 +253,7 @@ registry_read_all (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, const 
 }
 
 int
-registry_index_range (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, const char *index,
+registry_index_range (cj_ctx_t *ctx, cj_arena_t *arena, const char *county, const char *index,
                       int64_t min, int64_t max, char ***ret_members, size_t *ret_n)
 {
     char key[CJ_KEY_MAX];
@@ -271,7 +271,7 @@ registry_index_range (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, con
 }
 
 int
-registry_read_index (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, const char *index,
+registry_read_index (cj_ctx_t *ctx, cj_arena_t *arena, const char *county, const char *index,
                      int64_t min, int64_t max, const char *hash,
                      const ProtobufCMessageDescriptor *desc, void ***ret_items, size_t *ret_n)
 {

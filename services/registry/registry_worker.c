@@ -64,7 +64,7 @@ registry_status_on (const reg_worker_t *worker, int32_t date, Chejian__V1__Worke
 }
 
 int
-registry_find_worker (cj_ctx_t *ctx, reg_arena_t *arena, const char *county,
+registry_find_worker (cj_ctx_t *ctx, cj_arena_t *arena, const char *county,
                       const char *resident_id, const char *field, reg_worker_t **ret)
 {
     char *key = registry_worker_key (ctx, arena, resident_id);
@@ -168,9 +168,9 @@ registry_validate_change_worker_status (const cj_envelope_t *env, cj_problems_t 
 
 /*  WorkerDetails as stored and emitted: the household keyed by pseudonym.  */
 static Chejian__V1__WorkerDetails *
-s_public_details (cj_ctx_t *ctx, reg_arena_t *arena, const Chejian__V1__WorkerDetails *in)
+s_public_details (cj_ctx_t *ctx, cj_arena_t *arena, const Chejian__V1__WorkerDetails *in)
 {
-    Chejian__V1__WorkerDetails *d = registry_alloc (arena, sizeof *d);
+    Chejian__V1__WorkerDetails *d = cj_arena_alloc (arena, sizeof *d);
     if (!d)
         return NULL;
     *d = *in;
@@ -182,10 +182,10 @@ s_public_details (cj_ctx_t *ctx, reg_arena_t *arena, const Chejian__V1__WorkerDe
 
 /*  A history entry for 'change' sent by 'env', in the arena.  */
 static s_entry_t *
-s_entry (reg_arena_t *arena, const cj_envelope_t *env, const s_change_t *change)
+s_entry (cj_arena_t *arena, const cj_envelope_t *env, const s_change_t *change)
 {
-    s_entry_t *e = registry_alloc (arena, sizeof *e);
-    s_change_t *c = registry_alloc (arena, sizeof *c);
+    s_entry_t *e = cj_arena_alloc (arena, sizeof *e);
+    s_change_t *c = cj_arena_alloc (arena, sizeof *c);
     if (!e || !c)
         return NULL;
     chejian__v1__status_history_entry__init (e);
@@ -199,7 +199,7 @@ s_entry (reg_arena_t *arena, const cj_envelope_t *env, const s_change_t *change)
 
 /*  The registration's statuses as four history entries, one per status.  */
 static s_entry_t **
-s_registration_history (reg_arena_t *arena, const cj_envelope_t *env)
+s_registration_history (cj_arena_t *arena, const cj_envelope_t *env)
 {
     const Chejian__V1__RegisterWorker *cmd = env->register_worker;
     static const Chejian__V1__Disability none = CHEJIAN__V1__DISABILITY__INIT;
@@ -212,7 +212,7 @@ s_registration_history (reg_arena_t *arena, const cj_envelope_t *env)
         CHEJIAN__V1__STATUS_CHANGE__CHANGE_MINIMUM_ALLOWANCE_HOUSEHOLD,
         CHEJIAN__V1__STATUS_CHANGE__CHANGE_RELOCATED_HOUSEHOLD,
     };
-    s_entry_t **history = registry_alloc (arena, 4 * sizeof *history);
+    s_entry_t **history = cj_arena_alloc (arena, 4 * sizeof *history);
     for (int i = 0; history && i < 4; i++) {
         c.change_case = cases[i];
         if (i == 0)
@@ -315,9 +315,9 @@ registry_apply_update_worker (cj_ctx_t *ctx, const cj_envelope_t *env)
 
 /*  Inserts 'entry' into the history of 'w' after every entry effective on or before it.  */
 static int
-s_insert_entry (reg_arena_t *arena, reg_worker_t *w, s_entry_t *entry)
+s_insert_entry (cj_arena_t *arena, reg_worker_t *w, s_entry_t *entry)
 {
-    s_entry_t **history = registry_alloc (arena, (w->n_history + 1) * sizeof *history);
+    s_entry_t **history = cj_arena_alloc (arena, (w->n_history + 1) * sizeof *history);
     if (!history)
         return -1;
     size_t at = w->n_history;
@@ -334,7 +334,7 @@ s_insert_entry (reg_arena_t *arena, reg_worker_t *w, s_entry_t *entry)
 /*  Records the change in the history of 'w' and emits WorkerStatusChanged with the statuses
  *  before and after it, both on the latest effective date of the new history.  */
 static int
-s_record_change (cj_ctx_t *ctx, reg_arena_t *arena, const cj_envelope_t *env, reg_worker_t *w)
+s_record_change (cj_ctx_t *ctx, cj_arena_t *arena, const cj_envelope_t *env, reg_worker_t *w)
 {
     const Chejian__V1__ChangeWorkerStatus *cmd = env->change_worker_status;
     s_entry_t **before = w->history;

@@ -211,7 +211,7 @@ registry_validate_update_workshop (const cj_envelope_t *env, cj_problems_t *p)
 /*  The parent must exist in the county, and following parents up from it must not lead back
  *  to 'id' (nor go deeper than REG_PARENT_DEPTH).  */
 static int
-s_check_parent (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, const char *id,
+s_check_parent (cj_ctx_t *ctx, cj_arena_t *arena, const char *county, const char *id,
                 const char *parent)
 {
     cj_problems_t *p = cj_ctx_problems (ctx);
@@ -240,7 +240,7 @@ s_check_parent (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, const cha
 /*  New open dates must still hold every employment of the workshop (ENTERED_IN_ERROR ones
  *  aside): to close a workshop, end its employments on or before the closing date first.  */
 static int
-s_check_dates_hold (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, const char *id,
+s_check_dates_hold (cj_ctx_t *ctx, cj_arena_t *arena, const char *county, const char *id,
                     const s_details_t *d)
 {
     reg_refs_t *refs = NULL;
@@ -269,11 +269,11 @@ s_check_dates_hold (cj_ctx_t *ctx, reg_arena_t *arena, const char *county, const
 /*  A copy of 'in' in the arena as it is stored and emitted: operator and partners keyed by
  *  pseudonym with masked IDs, resident IDs dropped; role UNSPECIFIED read as WORKSHOP.  */
 static s_details_t *
-s_public_details (cj_ctx_t *ctx, reg_arena_t *arena, const s_details_t *in)
+s_public_details (cj_ctx_t *ctx, cj_arena_t *arena, const s_details_t *in)
 {
-    s_details_t *d = registry_alloc (arena, sizeof *d);
-    s_operator_t *op = registry_alloc (arena, sizeof *op);
-    Chejian__V1__Partner **partners = registry_alloc (arena, (in->operator_->n_partners + 1)
+    s_details_t *d = cj_arena_alloc (arena, sizeof *d);
+    s_operator_t *op = cj_arena_alloc (arena, sizeof *op);
+    Chejian__V1__Partner **partners = cj_arena_alloc (arena, (in->operator_->n_partners + 1)
                                                              * sizeof *partners);
     if (!d || !op || !partners)
         return NULL;
@@ -288,7 +288,7 @@ s_public_details (cj_ctx_t *ctx, reg_arena_t *arena, const s_details_t *in)
     }
     op->partners = partners;
     for (size_t i = 0; i < op->n_partners; i++) {
-        Chejian__V1__Partner *partner = registry_alloc (arena, sizeof *partner);
+        Chejian__V1__Partner *partner = cj_arena_alloc (arena, sizeof *partner);
         if (!partner)
             return NULL;
         *partner = *in->operator_->partners[i];
@@ -337,11 +337,11 @@ s_same_field (const ProtobufCFieldDescriptor *f, const s_details_t *a, const s_d
 
 /*  The names of the fields whose value differs between 'old' and 'now' (in the arena).  */
 static char **
-s_changed_fields (reg_arena_t *arena, const s_details_t *old, const s_details_t *now,
+s_changed_fields (cj_arena_t *arena, const s_details_t *old, const s_details_t *now,
                   size_t *ret_n)
 {
     const ProtobufCMessageDescriptor *desc = &chejian__v1__workshop_details__descriptor;
-    char **names = registry_alloc (arena, (desc->n_fields + 1) * sizeof *names);
+    char **names = cj_arena_alloc (arena, (desc->n_fields + 1) * sizeof *names);
     size_t n = 0;
     for (unsigned i = 0; names && i < desc->n_fields; i++)
         if (!s_same_field (&desc->fields[i], old, now))
@@ -375,7 +375,7 @@ s_reindex (cj_ctx_t *ctx, const char *county, const char *id, const s_details_t 
 
 /*  Emits WorkshopRegistered (no 'old') or WorkshopUpdated for record 'rec'.  */
 static int
-s_emit_workshop (cj_ctx_t *ctx, reg_arena_t *arena, const cj_envelope_t *env,
+s_emit_workshop (cj_ctx_t *ctx, cj_arena_t *arena, const cj_envelope_t *env,
                  const reg_workshop_t *rec, const reg_workshop_t *old)
 {
     if (!old) {
@@ -401,7 +401,7 @@ s_emit_workshop (cj_ctx_t *ctx, reg_arena_t *arena, const cj_envelope_t *env,
 /*  Writes workshop 'id' with 'details' as sent (a new record when 'old' is NULL), its
  *  indexes, and its event.  */
 static int
-s_store_workshop (cj_ctx_t *ctx, reg_arena_t *arena, const cj_envelope_t *env, const char *id,
+s_store_workshop (cj_ctx_t *ctx, cj_arena_t *arena, const cj_envelope_t *env, const char *id,
                   const s_details_t *details, const reg_workshop_t *old)
 {
     reg_workshop_t rec = CHEJIAN__REGISTRY__WORKSHOP_RECORD__INIT;
