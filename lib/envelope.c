@@ -99,39 +99,14 @@ cj_envelope_free (cj_envelope_t **self_p)
     *self_p = NULL;
 }
 
-static bool
-s_all_in (const char *text, const char *extra, bool lower_only)
-{
-    for (const unsigned char *p = (const unsigned char *) text; *p; p++) {
-        bool ok = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')
-                  || (!lower_only && *p >= 'A' && *p <= 'Z') || strchr (extra, *p);
-        if (!ok)
-            return false;
-    }
-    return true;
-}
-
-static void
-s_check_token (cj_problems_t *problems, const char *field, const char *text, size_t max,
-               const char *extra, bool lower_only)
-{
-    size_t len = text ? strlen (text) : 0;
-    if (len == 0)
-        cj_problems_add (problems, field, CJ_E_REQUIRED, "%s is required", field);
-    else if (len > max)
-        cj_problems_add (problems, field, CJ_E_TOO_LONG, "%zu characters; at most %zu",
-                         len, max);
-    else if (!s_all_in (text, extra, lower_only))
-        cj_problems_add (problems, field, CJ_E_INVALID_FORMAT, "only %s and '%s' are allowed",
-                         lower_only ? "a-z, 0-9" : "letters, digits", extra);
-}
-
 int
 cj_envelope_validate (const cj_envelope_t *self, cj_problems_t *problems)
 {
     size_t before = problems->count + problems->dropped;
-    s_check_token (problems, "event_id", self->event_id, CJ_EVENT_ID_MAX, "._:/#@-", false);
-    s_check_token (problems, "source", self->source, CJ_SOURCE_MAX, "_-", true);
+    cj_check_token (problems, "event_id", self->event_id, CJ_EVENT_ID_MAX, CJ_TOKEN_ALNUM,
+                    "._:/#@-", true);
+    cj_check_token (problems, "source", self->source, CJ_SOURCE_MAX,
+                    CJ_TOKEN_LOWER | CJ_TOKEN_DIGIT, "_-", true);
     struct timespec now;
     clock_gettime (CLOCK_REALTIME, &now);
     int64_t now_ms = (int64_t) now.tv_sec * 1000 + now.tv_nsec / 1000000;

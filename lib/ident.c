@@ -494,3 +494,77 @@ cj_check_range (cj_problems_t *problems, const char *field, int64_t value,
                      min, max, value);
     return -1;
 }
+
+/*  ---- tokens, enums, optional dates ----  */
+
+static bool
+s_token_char (unsigned char c, int flags, const char *extra)
+{
+    if (c >= 'a' && c <= 'z')
+        return flags & CJ_TOKEN_LOWER;
+    if (c >= 'A' && c <= 'Z')
+        return flags & CJ_TOKEN_UPPER;
+    if (c >= '0' && c <= '9')
+        return flags & CJ_TOKEN_DIGIT;
+    return c && c < 0x80 && strchr (extra, c);
+}
+
+int
+cj_check_token (cj_problems_t *problems, const char *field, const char *text, size_t max,
+                int flags, const char *extra, bool required)
+{
+    if (!text || !*text) {
+        if (required)
+            cj_problems_add (problems, field, CJ_E_REQUIRED, "is required");
+        return required ? -1 : 0;
+    }
+    size_t len = strlen (text);
+    if (len > max) {
+        cj_problems_add (problems, field, CJ_E_TOO_LONG,
+                         "must be at most %zu characters (got %zu)", max, len);
+        return -1;
+    }
+    for (size_t i = 0; i < len; i++)
+        if (!s_token_char ((unsigned char) text[i], flags, extra)) {
+            cj_problems_add (problems, field, CJ_E_INVALID_FORMAT,
+                             "character %zu is not one of %s%s%s %s", i + 1,
+                             flags & CJ_TOKEN_UPPER ? "A-Z " : "",
+                             flags & CJ_TOKEN_LOWER ? "a-z " : "",
+                             flags & CJ_TOKEN_DIGIT ? "0-9" : "", extra);
+            return -1;
+        }
+    return 0;
+}
+
+int
+cj_check_enum (cj_problems_t *problems, const char *field, const ProtobufCEnumDescriptor *desc,
+               int value, bool required)
+{
+    if (value == 0 && required) {
+        cj_problems_add (problems, field, CJ_E_REQUIRED,
+                         "is required (%s_UNSPECIFIED is not a value)", desc->short_name);
+        return -1;
+    }
+    if (!protobuf_c_enum_descriptor_get_value (desc, value)) {
+        cj_problems_add (problems, field, CJ_E_UNKNOWN_ENUM, "%d is not a %s of the contract",
+                         value, desc->short_name);
+        return -1;
+    }
+    return 0;
+}
+
+int
+cj_check_date_opt (cj_problems_t *problems, const char *field, int32_t yyyymmdd)
+{
+    return yyyymmdd == 0 ? 0 : cj_check_date (problems, field, yyyymmdd);
+}
+
+int
+cj_check_date_order (cj_problems_t *problems, const char *field, int32_t from, int32_t to)
+{
+    if (!from || !to || to >= from)
+        return 0;
+    cj_problems_add (problems, field, CJ_E_OUT_OF_RANGE, "must not be before the start date (%d)",
+                     (int) from);
+    return -1;
+}

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <protobuf-c/protobuf-c.h>
+
 #include "chejian/problem.h"
 
 #ifdef __cplusplus
@@ -59,6 +61,30 @@ int cj_check_period (cj_problems_t *problems, const char *field, int32_t yyyymm)
  *  NULL or "" with REQUIRED; otherwise NULL and "" are valid.  */
 int cj_check_text (cj_problems_t *problems, const char *field, const char *text,
                    size_t max_chars, bool required);
+
+/*  Token characters: ASCII letters and digits as 'flags' allow, plus the characters of 'extra'.  */
+enum {
+    CJ_TOKEN_LOWER = 1 << 0,
+    CJ_TOKEN_UPPER = 1 << 1,
+    CJ_TOKEN_DIGIT = 1 << 2,
+    CJ_TOKEN_ALNUM = CJ_TOKEN_LOWER | CJ_TOKEN_UPPER | CJ_TOKEN_DIGIT,
+};
+/*  An identifier-like token of 1..'max' characters from the set 'flags' + 'extra':
+ *  REQUIRED when empty and 'required' (empty is valid otherwise), TOO_LONG, INVALID_FORMAT
+ *  naming the first bad character's position.  */
+int cj_check_token (cj_problems_t *problems, const char *field, const char *text, size_t max,
+                    int flags, const char *extra, bool required);
+
+/*  An enum value of 'desc' the contract defines: REQUIRED for 0 (<ENUM>_UNSPECIFIED) when
+ *  'required', UNKNOWN_ENUM for a number the contract lacks.  */
+int cj_check_enum (cj_problems_t *problems, const char *field,
+                   const ProtobufCEnumDescriptor *desc, int value, bool required);
+
+/*  A date that may be 0 ("not set"); otherwise as cj_check_date.  */
+int cj_check_date_opt (cj_problems_t *problems, const char *field, int32_t yyyymmdd);
+/*  'to' is not before 'from' (either 0 means not set: nothing to check); OUT_OF_RANGE on
+ *  'field' otherwise.  */
+int cj_check_date_order (cj_problems_t *problems, const char *field, int32_t from, int32_t to);
 
 /*  Integer in [min, max] (inclusive).  */
 int cj_check_range (cj_problems_t *problems, const char *field, int64_t value,

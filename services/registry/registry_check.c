@@ -10,25 +10,7 @@ int
 registry_check_token (cj_problems_t *p, const char *field, const char *text, size_t max,
                       const char *extra, bool required)
 {
-    if (!text || !*text) {
-        if (required)
-            cj_problems_add (p, field, CJ_E_REQUIRED, "is required");
-        return required ? -1 : 0;
-    }
-    size_t len = strlen (text);
-    if (len > max) {
-        cj_problems_add (p, field, CJ_E_TOO_LONG, "must be at most %zu characters (got %zu)",
-                         max, len);
-        return -1;
-    }
-    for (size_t i = 0; i < len; i++)
-        if (!isalnum ((unsigned char) text[i]) || (unsigned char) text[i] > 0x7f)
-            if (!strchr (extra, text[i])) {
-                cj_problems_add (p, field, CJ_E_INVALID_FORMAT,
-                                 "character %zu is not one of A-Z a-z 0-9 %s", i + 1, extra);
-                return -1;
-            }
-    return 0;
+    return cj_check_token (p, field, text, max, CJ_TOKEN_ALNUM, extra, required);
 }
 
 int
@@ -44,44 +26,11 @@ registry_check_workshop_id (cj_problems_t *p, const char *field, const char *id,
 }
 
 int
-registry_check_enum (cj_problems_t *p, const char *field, const ProtobufCEnumDescriptor *desc,
-                     int value, bool required)
-{
-    if (value == 0 && required) {
-        cj_problems_add (p, field, CJ_E_REQUIRED, "is required (%s_UNSPECIFIED is not a value)",
-                         desc->short_name);
-        return -1;
-    }
-    if (!protobuf_c_enum_descriptor_get_value (desc, value)) {
-        cj_problems_add (p, field, CJ_E_UNKNOWN_ENUM, "%d is not a %s of the contract", value,
-                         desc->short_name);
-        return -1;
-    }
-    return 0;
-}
-
-int
 registry_check_date (cj_problems_t *p, const char *field, int32_t date)
 {
     if (date != 0)
         return cj_check_date (p, field, date);
     cj_problems_add (p, field, CJ_E_REQUIRED, "is required (yyyymmdd)");
-    return -1;
-}
-
-int
-registry_check_date_or_zero (cj_problems_t *p, const char *field, int32_t date)
-{
-    return date == 0 ? 0 : cj_check_date (p, field, date);
-}
-
-int
-registry_check_order (cj_problems_t *p, const char *field, int32_t from, int32_t to)
-{
-    if (!from || !to || to >= from)
-        return 0;
-    cj_problems_add (p, field, CJ_E_OUT_OF_RANGE, "must not be before the start date (%d)",
-                     (int) from);
     return -1;
 }
 
@@ -151,7 +100,7 @@ registry_check_disability (cj_problems_t *p, const char *field, const Chejian__V
     cj_problems_push (p, "%s", field);
     if (d->certified) {
         cj_check_range (p, "grade", d->grade, 1, 4);
-        registry_check_enum (p, "category", &chejian__v1__disability_category__descriptor,
+        cj_check_enum (p, "category", &chejian__v1__disability_category__descriptor,
                              (int) d->category, true);
     } else if (d->grade || d->category)
         cj_problems_add (p, d->grade ? "grade" : "category", CJ_E_INVALID_FORMAT,

@@ -78,16 +78,16 @@ s_check_terms (cj_problems_t *p, const s_terms_t *t)
     if (registry_check_present (p, "terms", t) != 0)
         return;
     cj_problems_push (p, "terms");
-    registry_check_enum (p, "contract_type", &chejian__v1__contract_type__descriptor,
+    cj_check_enum (p, "contract_type", &chejian__v1__contract_type__descriptor,
                          (int) t->contract_type, true);
     registry_check_date (p, "start_date", t->start_date);
     if (cj_check_range (p, "term_months", t->term_months, 0, 600) == 0 && t->term_months
         && t->contract_type == CHEJIAN__V1__CONTRACT_TYPE__CONTRACT_TYPE_NONE)
         cj_problems_add (p, "term_months", CJ_E_OUT_OF_RANGE,
                          "must be 0 when there is no contract (CONTRACT_TYPE_NONE)");
-    registry_check_enum (p, "work_mode", &chejian__v1__work_mode__descriptor,
+    cj_check_enum (p, "work_mode", &chejian__v1__work_mode__descriptor,
                          (int) t->work_mode, true);
-    if (registry_check_enum (p, "pay_basis", &chejian__v1__pay_basis__descriptor,
+    if (cj_check_enum (p, "pay_basis", &chejian__v1__pay_basis__descriptor,
                              (int) t->pay_basis, true) == 0)
         s_check_pay (p, t);
     cj_check_text (p, "job_title", t->job_title, 32, false);
@@ -131,7 +131,7 @@ registry_validate_amend_employment (const cj_envelope_t *env, cj_problems_t *p)
     registry_check_id (p, "employment_id", cmd->employment_id, true);
     s_check_terms (p, cmd->terms);
     if (registry_check_date (p, "effective_date", cmd->effective_date) == 0 && cmd->terms)
-        registry_check_order (p, "effective_date", cmd->terms->start_date, cmd->effective_date);
+        cj_check_date_order (p, "effective_date", cmd->terms->start_date, cmd->effective_date);
     return registry_end (p);
 }
 
@@ -142,7 +142,7 @@ registry_validate_end_employment (const cj_envelope_t *env, cj_problems_t *p)
     registry_begin (p, env);
     registry_check_id (p, "employment_id", cmd->employment_id, true);
     registry_check_date (p, "end_date", cmd->end_date);
-    registry_check_enum (p, "reason", &chejian__v1__employment_end_reason__descriptor,
+    cj_check_enum (p, "reason", &chejian__v1__employment_end_reason__descriptor,
                          (int) cmd->reason, true);
     bool other = cmd->reason == CHEJIAN__V1__EMPLOYMENT_END_REASON__EMPLOYMENT_END_REASON_OTHER;
     cj_check_text (p, "note", cmd->note, 128, other);

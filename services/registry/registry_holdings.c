@@ -66,8 +66,8 @@ registry_validate_record_shareholding (const cj_envelope_t *env, cj_problems_t *
     cj_check_range (p, "dividend_share_bp", cmd->dividend_share_bp, 0, 10000);
     cj_check_text (p, "dividend_terms", cmd->dividend_terms, 256, false);
     registry_check_date (p, "start_date", cmd->start_date);
-    if (registry_check_date_or_zero (p, "end_date", cmd->end_date) == 0)
-        registry_check_order (p, "end_date", cmd->start_date, cmd->end_date);
+    if (cj_check_date_opt (p, "end_date", cmd->end_date) == 0)
+        cj_check_date_order (p, "end_date", cmd->start_date, cmd->end_date);
     return registry_end (p);
 }
 
@@ -158,12 +158,12 @@ registry_validate_record_training (const cj_envelope_t *env, cj_problems_t *p)
     cj_check_text (p, "course", cmd->course, 64, true);
     cj_check_text (p, "industry", cmd->industry, 32, false);
     cj_check_range (p, "hours", cmd->hours, 1, 2000);
-    registry_check_enum (p, "certificate", &chejian__v1__certificate_kind__descriptor,
+    cj_check_enum (p, "certificate", &chejian__v1__certificate_kind__descriptor,
                          (int) cmd->certificate, true);
     cj_check_text (p, "provider", cmd->provider, 64, false);
     registry_check_date (p, "start_date", cmd->start_date);
     if (registry_check_date (p, "end_date", cmd->end_date) == 0)
-        registry_check_order (p, "end_date", cmd->start_date, cmd->end_date);
+        cj_check_date_order (p, "end_date", cmd->start_date, cmd->end_date);
     registry_check_workshop_id (p, "workshop_id", cmd->workshop_id, false);
     return registry_end (p);
 }
@@ -227,16 +227,16 @@ registry_validate_assign_post (const cj_envelope_t *env, cj_problems_t *p)
     registry_begin (p, env);
     registry_check_id (p, "post_id", cmd->post_id, true);
     cj_check_resident_id (p, "resident_id", cmd->resident_id);
-    registry_check_enum (p, "post_type", &chejian__v1__post_type__descriptor,
+    cj_check_enum (p, "post_type", &chejian__v1__post_type__descriptor,
                          (int) cmd->post_type, true);
     cj_check_text (p, "post_name", cmd->post_name, 64, false);
     cj_check_range (p, "monthly_pay_fen", cmd->monthly_pay_fen, 1, 10000000);
-    registry_check_enum (p, "funded_by", &chejian__v1__fund_source__descriptor,
+    cj_check_enum (p, "funded_by", &chejian__v1__fund_source__descriptor,
                          (int) cmd->funded_by, false);
     registry_check_location (p, "location", cmd->location, env->county);
     registry_check_date (p, "start_date", cmd->start_date);
-    if (registry_check_date_or_zero (p, "end_date", cmd->end_date) == 0)
-        registry_check_order (p, "end_date", cmd->start_date, cmd->end_date);
+    if (cj_check_date_opt (p, "end_date", cmd->end_date) == 0)
+        cj_check_date_order (p, "end_date", cmd->start_date, cmd->end_date);
     return registry_end (p);
 }
 

@@ -158,15 +158,9 @@ int  registry_check_token (cj_problems_t *p, const char *field, const char *text
 int  registry_check_id (cj_problems_t *p, const char *field, const char *id, bool required);
 int  registry_check_workshop_id (cj_problems_t *p, const char *field, const char *id,
                                  bool required);
-/*  An enum value the contract defines (UNKNOWN_ENUM otherwise); 0 is REQUIRED when
- *  'required'.  */
-int  registry_check_enum (cj_problems_t *p, const char *field,
-                          const ProtobufCEnumDescriptor *desc, int value, bool required);
-/*  A required date (0 is REQUIRED), and a date that may be 0 (not set).  */
+/*  A required date (0 is REQUIRED). Enums, optional dates and date order: cj_check_enum,
+ *  cj_check_date_opt, cj_check_date_order (chejian/ident.h).  */
 int  registry_check_date (cj_problems_t *p, const char *field, int32_t date);
-int  registry_check_date_or_zero (cj_problems_t *p, const char *field, int32_t date);
-/*  'to' >= 'from' when both are set (OUT_OF_RANGE on 'field').  */
-int  registry_check_order (cj_problems_t *p, const char *field, int32_t from, int32_t to);
 /*  A field that only the registry fills (EVENTS/STATE ONLY) must be empty in commands.  */
 int  registry_check_unset (cj_problems_t *p, const char *field, const char *text);
 /*  A required sub-message: REQUIRED when NULL.  */

@@ -130,9 +130,9 @@ registry_validate_list_trainings (const cj_envelope_t *env, cj_problems_t *p)
     if (*q->resident_id)
         cj_check_resident_id (p, "resident_id", q->resident_id);
     registry_check_workshop_id (p, "workshop_id", q->workshop_id, false);
-    registry_check_date_or_zero (p, "from_date", q->from_date);
-    if (registry_check_date_or_zero (p, "to_date", q->to_date) == 0)
-        registry_check_order (p, "to_date", q->from_date, q->to_date);
+    cj_check_date_opt (p, "from_date", q->from_date);
+    if (cj_check_date_opt (p, "to_date", q->to_date) == 0)
+        cj_check_date_order (p, "to_date", q->from_date, q->to_date);
     registry_check_page (p, "page", q->page);
     return registry_end (p);
 }
@@ -238,11 +238,11 @@ registry_validate_list_posts (const cj_envelope_t *env, cj_problems_t *p)
 {
     const Chejian__V1__ListPosts *q = env->list_posts;
     registry_begin (p, env);
-    registry_check_enum (p, "post_type", &chejian__v1__post_type__descriptor,
+    cj_check_enum (p, "post_type", &chejian__v1__post_type__descriptor,
                          (int) q->post_type, false);
     if (*q->resident_id)
         cj_check_resident_id (p, "resident_id", q->resident_id);
-    registry_check_date_or_zero (p, "as_of_date", q->as_of_date);
+    cj_check_date_opt (p, "as_of_date", q->as_of_date);
     registry_check_page (p, "page", q->page);
     return registry_end (p);
 }

@@ -192,7 +192,7 @@ registry_validate_get_registry_summary (const cj_envelope_t *env, cj_problems_t 
 {
     const Chejian__V1__GetRegistrySummary *q = env->get_registry_summary;
     registry_begin (p, env);
-    registry_check_date_or_zero (p, "as_of_date", q->as_of_date);
+    cj_check_date_opt (p, "as_of_date", q->as_of_date);
     if (q->year)
         cj_check_range (p, "year", q->year, 1900, 2199);
     return registry_end (p);

@@ -12,7 +12,7 @@ registry_validate_get_worker (const cj_envelope_t *env, cj_problems_t *p)
     const Chejian__V1__GetWorker *q = env->get_worker;
     registry_begin (p, env);
     cj_check_resident_id (p, "resident_id", q->resident_id);
-    registry_check_date_or_zero (p, "as_of_date", q->as_of_date);
+    cj_check_date_opt (p, "as_of_date", q->as_of_date);
     return registry_end (p);
 }
 
@@ -90,7 +90,7 @@ registry_validate_list_employments (const cj_envelope_t *env, cj_problems_t *p)
         cj_check_resident_id (p, "resident_id", q->resident_id);
     else
         cj_problems_add (p, "subject", CJ_E_REQUIRED, "name a workshop_id or a resident_id");
-    registry_check_date_or_zero (p, "as_of_date", q->as_of_date);
+    cj_check_date_opt (p, "as_of_date", q->as_of_date);
     registry_check_page (p, "page", q->page);
     return registry_end (p);
 }

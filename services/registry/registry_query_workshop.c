@@ -91,7 +91,7 @@ registry_validate_get_workshop (const cj_envelope_t *env, cj_problems_t *p)
     const Chejian__V1__GetWorkshop *q = env->get_workshop;
     registry_begin (p, env);
     registry_check_workshop_id (p, "workshop_id", q->workshop_id, true);
-    registry_check_date_or_zero (p, "as_of_date", q->as_of_date);
+    cj_check_date_opt (p, "as_of_date", q->as_of_date);
     return registry_end (p);
 }
 
@@ -139,15 +139,15 @@ registry_validate_list_workshops (const cj_envelope_t *env, cj_problems_t *p)
 {
     const Chejian__V1__ListWorkshops *q = env->list_workshops;
     registry_begin (p, env);
-    registry_check_enum (p, "type", &chejian__v1__workshop_type__descriptor, (int) q->type,
+    cj_check_enum (p, "type", &chejian__v1__workshop_type__descriptor, (int) q->type,
                          false);
-    registry_check_enum (p, "status", &chejian__v1__workshop_status__descriptor,
+    cj_check_enum (p, "status", &chejian__v1__workshop_status__descriptor,
                          (int) q->status, false);
-    registry_check_enum (p, "role", &chejian__v1__workshop_role__descriptor, (int) q->role,
+    cj_check_enum (p, "role", &chejian__v1__workshop_role__descriptor, (int) q->role,
                          false);
     registry_check_workshop_id (p, "parent_workshop_id", q->parent_workshop_id, false);
     registry_check_division (p, "township_code", q->township_code, 9, env->county);
-    registry_check_date_or_zero (p, "as_of_date", q->as_of_date);
+    cj_check_date_opt (p, "as_of_date", q->as_of_date);
     registry_check_page (p, "page", q->page);
     return registry_end (p);
 }

@@ -101,7 +101,7 @@ s_check_status (cj_problems_t *p, const Chejian__V1__WorkerStatus *status)
     if (registry_check_present (p, "status", status) != 0)
         return;
     cj_problems_push (p, "status");
-    registry_check_enum (p, "poverty_status", &chejian__v1__poverty_status__descriptor,
+    cj_check_enum (p, "poverty_status", &chejian__v1__poverty_status__descriptor,
                          (int) status->poverty_status, true);
     registry_check_disability (p, "disability", status->disability);
     cj_problems_pop (p);
@@ -114,11 +114,11 @@ s_check_change (cj_problems_t *p, const s_change_t *c)
         return;
     cj_problems_push (p, "change");
     registry_check_date (p, "effective_date", c->effective_date);
-    registry_check_enum (p, "source_agency", &chejian__v1__agency_kind__descriptor,
+    cj_check_enum (p, "source_agency", &chejian__v1__agency_kind__descriptor,
                          (int) c->source_agency, true);
     cj_check_text (p, "source_document", c->source_document, 64, false);
     if (c->change_case == CHEJIAN__V1__STATUS_CHANGE__CHANGE_POVERTY_STATUS)
-        registry_check_enum (p, "poverty_status", &chejian__v1__poverty_status__descriptor,
+        cj_check_enum (p, "poverty_status", &chejian__v1__poverty_status__descriptor,
                              (int) c->poverty_status, true);
     else if (c->change_case == CHEJIAN__V1__STATUS_CHANGE__CHANGE_DISABILITY)
         registry_check_disability (p, "disability", c->disability);
@@ -138,7 +138,7 @@ registry_validate_register_worker (const cj_envelope_t *env, cj_problems_t *p)
     s_check_details (p, cmd->details);
     s_check_status (p, cmd->status);
     registry_check_date (p, "status_date", cmd->status_date);
-    registry_check_enum (p, "status_agency", &chejian__v1__agency_kind__descriptor,
+    cj_check_enum (p, "status_agency", &chejian__v1__agency_kind__descriptor,
                          (int) cmd->status_agency, true);
     return registry_end (p);
 }

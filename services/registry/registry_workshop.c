@@ -105,7 +105,7 @@ s_check_operator (cj_problems_t *p, const s_operator_t *op)
     if (registry_check_present (p, "operator", op) != 0)
         return;
     cj_problems_push (p, "operator");
-    if (registry_check_enum (p, "kind", &chejian__v1__operator_kind__descriptor,
+    if (cj_check_enum (p, "kind", &chejian__v1__operator_kind__descriptor,
                              (int) op->kind, true) == 0)
         s_check_operator_kind (p, op);
     cj_check_text (p, "name", op->name, 64, true);
@@ -123,7 +123,7 @@ s_check_funds (cj_problems_t *p, const s_details_t *d)
     for (size_t i = 0; i < d->n_funds && i < S_FUNDS_MAX; i++) {
         const Chejian__V1__FundReceipt *f = d->funds[i];
         cj_problems_push (p, "funds[%zu]", i);
-        registry_check_enum (p, "source", &chejian__v1__fund_source__descriptor,
+        cj_check_enum (p, "source", &chejian__v1__fund_source__descriptor,
                              (int) f->source, true);
         cj_check_range (p, "amount_fen", f->amount_fen, 1, 1000000000000LL);
         registry_check_date (p, "received_date", f->received_date);
@@ -151,7 +151,7 @@ static void
 s_check_site (cj_problems_t *p, const s_details_t *d, const char *county)
 {
     registry_check_location (p, "location", d->location, county);
-    registry_check_enum (p, "site_kind", &chejian__v1__site_kind__descriptor,
+    cj_check_enum (p, "site_kind", &chejian__v1__site_kind__descriptor,
                          (int) d->site_kind, true);
     cj_check_text (p, "site_name", d->site_name, 64, false);
     cj_check_range (p, "floor_area_m2", d->floor_area_m2, 0, 10000000);
@@ -168,8 +168,8 @@ s_check_details (cj_problems_t *p, const s_details_t *d, const char *county, con
         return;
     cj_problems_push (p, "details");
     cj_check_text (p, "name", d->name, 64, true);
-    registry_check_enum (p, "type", &chejian__v1__workshop_type__descriptor, (int) d->type, true);
-    registry_check_enum (p, "role", &chejian__v1__workshop_role__descriptor, (int) d->role, false);
+    cj_check_enum (p, "type", &chejian__v1__workshop_type__descriptor, (int) d->type, true);
+    cj_check_enum (p, "role", &chejian__v1__workshop_role__descriptor, (int) d->role, false);
     if (registry_check_workshop_id (p, "parent_workshop_id", d->parent_workshop_id, false) == 0
         && *d->parent_workshop_id && strcmp (d->parent_workshop_id, id) == 0)
         cj_problems_add (p, "parent_workshop_id", CJ_E_CONFLICT,
@@ -180,8 +180,8 @@ s_check_details (cj_problems_t *p, const s_details_t *d, const char *county, con
     s_check_operator (p, d->operator_);
     s_check_funds (p, d);
     registry_check_date (p, "opened_date", d->opened_date);
-    if (registry_check_date_or_zero (p, "closed_date", d->closed_date) == 0)
-        registry_check_order (p, "closed_date", d->opened_date, d->closed_date);
+    if (cj_check_date_opt (p, "closed_date", d->closed_date) == 0)
+        cj_check_date_order (p, "closed_date", d->opened_date, d->closed_date);
     cj_problems_pop (p);
 }
 
@@ -202,7 +202,7 @@ registry_validate_update_workshop (const cj_envelope_t *env, cj_problems_t *p)
     registry_begin (p, env);
     registry_check_workshop_id (p, "workshop_id", cmd->workshop_id, true);
     s_check_details (p, cmd->details, env->county, cmd->workshop_id);
-    registry_check_date_or_zero (p, "effective_date", cmd->effective_date);
+    cj_check_date_opt (p, "effective_date", cmd->effective_date);
     return registry_end (p);
 }
 

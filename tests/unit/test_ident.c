@@ -727,6 +727,52 @@ test_checks_use_prefix (void **state)
     assert_string_equal (problems.items[2].field, "workers[2].name");
 }
 
+/*  Tokens, enums of the contract, optional dates and date order.  */
+static void
+test_token_enum_optional_dates (void **state)
+{
+    (void) state;
+    cj_problems_t p;
+    cj_problems_init (&p);
+    assert_int_equal (cj_check_token (&p, "id", "W-001.a:b", 16, CJ_TOKEN_ALNUM, "._:-", true), 0);
+    assert_int_equal (cj_check_token (&p, "id", "", 16, CJ_TOKEN_ALNUM, "-", false), 0);
+    assert_int_equal (p.count, 0);
+    assert_int_equal (cj_check_token (&p, "id", "", 16, CJ_TOKEN_ALNUM, "-", true), -1);
+    assert_string_equal (p.items[0].code, CJ_E_REQUIRED);
+    assert_int_equal (cj_check_token (&p, "id", "abcdefghijklmnopq", 16, CJ_TOKEN_ALNUM, "", true), -1);
+    assert_string_equal (p.items[1].code, CJ_E_TOO_LONG);
+    assert_int_equal (cj_check_token (&p, "src", "Hr", 8, CJ_TOKEN_LOWER, "", true), -1);
+    assert_string_equal (p.items[2].code, CJ_E_INVALID_FORMAT);
+    assert_int_equal (cj_check_token (&p, "id", "a b", 8, CJ_TOKEN_ALNUM, "-", true), -1);
+    assert_int_equal (cj_check_token (&p, "id", "\xe5\x8e\xbf", 8, CJ_TOKEN_ALNUM, "-", true), -1);
+    cj_problems_init (&p);
+    static const ProtobufCEnumValue values[] = { { "X_UNSPECIFIED", "X_UNSPECIFIED", 0 },
+                                                 { "X_A", "X_A", 1 }, { "X_C", "X_C", 3 } };
+    static const ProtobufCEnumValueIndex by_name[] = { { "X_A", 1 }, { "X_C", 2 },
+                                                       { "X_UNSPECIFIED", 0 } };
+    static const ProtobufCIntRange ranges[] = { { 0, 0 }, { 3, 2 }, { 0, 3 } };
+    const ProtobufCEnumDescriptor desc = { PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC, "t.X", "X", "X",
+                                           "t", 3, values, 3, by_name, 2, ranges, NULL, NULL,
+                                           NULL, NULL };
+    assert_int_equal (cj_check_enum (&p, "kind", &desc, 1, true), 0);
+    assert_int_equal (cj_check_enum (&p, "kind", &desc, 3, true), 0);
+    assert_int_equal (cj_check_enum (&p, "kind", &desc, 0, false), 0);
+    assert_int_equal (p.count, 0);
+    assert_int_equal (cj_check_enum (&p, "kind", &desc, 0, true), -1);
+    assert_string_equal (p.items[0].code, CJ_E_REQUIRED);
+    assert_int_equal (cj_check_enum (&p, "kind", &desc, 2, true), -1);
+    assert_string_equal (p.items[1].code, CJ_E_UNKNOWN_ENUM);
+    cj_problems_init (&p);
+    assert_int_equal (cj_check_date_opt (&p, "end", 0), 0);
+    assert_int_equal (cj_check_date_opt (&p, "end", 20200229), 0);
+    assert_int_equal (cj_check_date_opt (&p, "end", 20210229), -1);
+    assert_int_equal (cj_check_date_order (&p, "end", 20200101, 20200101), 0);
+    assert_int_equal (cj_check_date_order (&p, "end", 20200101, 0), 0);
+    assert_int_equal (cj_check_date_order (&p, "end", 20200102, 20200101), -1);
+    assert_int_equal (p.count, 2);
+    assert_string_equal (p.items[1].code, CJ_E_OUT_OF_RANGE);
+}
+
 int
 main (void)
 {
@@ -754,6 +800,7 @@ main (void)
         cmocka_unit_test (test_text_control_characters),
         cmocka_unit_test (test_range),
         cmocka_unit_test (test_checks_use_prefix),
+        cmocka_unit_test (test_token_enum_optional_dates),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
