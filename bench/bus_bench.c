@@ -32,87 +32,17 @@
 #include "chejian/client.h"
 #include "chejian/envelope.h"
 #include "chejian/store.h"
+#include "bench_support.h"
 
 #define PAYLOAD 200
-
-static double
-s_now (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
-
-static int
-s_free_port (void)
-{
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in addr = { .sin_family = AF_INET };
-    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    int port = -1;
-    if (fd >= 0 && bind (fd, (struct sockaddr *) &addr, sizeof addr) == 0
-        && getsockname (fd, (struct sockaddr *) &addr, &len) == 0)
-        port = ntohs (addr.sin_port);
-    if (fd >= 0)
-        close (fd);
-    return port;
-}
-
-static void
-s_die (const char *fmt, const char *detail)
-{
-    fprintf (stderr, "bus_bench: ");
-    fprintf (stderr, fmt, detail);
-    fprintf (stderr, "\n");
-    exit (1);
-}
-
-/*  Starts a private redis-server (AOF everysec, like production) in a temporary directory.  */
-static int
-s_start_redis (char *dir, size_t size)
-{
-    snprintf (dir, size, "/tmp/chejian-bench-XXXXXX");
-    if (!mkdtemp (dir))
-        s_die ("mkdtemp: %s", strerror (errno));
-    int port = s_free_port ();
-    char cmd[1024];
-    snprintf (cmd, sizeof cmd,
-              "redis-server --bind 127.0.0.1 --port %d --dir %s --daemonize yes --pidfile %s/redis.pid"
-              " --logfile %s/redis.log --appendonly yes --appendfsync everysec --save ''",
-              port, dir, dir, dir);
-    if (system (cmd) != 0)
-        s_die ("could not start redis-server (%s)", "is it installed?");
-    return port;
-}
 
 /*  redis-benchmark pipelined XADD of PAYLOAD-byte entries: requests per second.  */
 static double
 s_baseline (int port, long n)
 {
-    char cmd[1024], payload[PAYLOAD + 1];
-    memset (payload, 'x', PAYLOAD);
-    payload[PAYLOAD] = 0;
-    snprintf (cmd, sizeof cmd,
-              "redis-benchmark -h 127.0.0.1 -p %d -n %ld -P 100 -c 4 -q XADD cj:bench:raw '*' f %s"
-              " 2>/dev/null | tr '\\r' '\\n'", port, n, payload);
-    FILE *out = popen (cmd, "r");
-    if (!out)
-        return 0;
-    char line[512];
-    double rps = 0;
-    while (fgets (line, sizeof line, out)) {
-        /* "XADD cj:bench:raw * f xxx...: 123456.79 requests per second, p50=..." */
-        char *end = strstr (line, " requests per second");
-        if (!end)
-            continue;
-        *end = 0;
-        char *num = strrchr (line, ' ');
-        if (num)
-            rps = strtod (num + 1, NULL);
-    }
-    pclose (out);
-    return rps;
+    char command[PAYLOAD + 64];
+    snprintf (command, sizeof command, "XADD cj:bench:raw '*' f %s", bench_payload (PAYLOAD));
+    return bench_redis_rate (port, n, command);
 }
 
 static pid_t
@@ -125,8 +55,8 @@ s_spawn (const char *bin, const char *redis_url, const char *pub, uint32_t parti
         snprintf (env[0], 160, "CHEJIAN_REDIS_URL=%s", redis_url);
         snprintf (env[1], 160, "CHEJIAN_PARTITIONS=%u", partitions);
         snprintf (env[2], 160, "CHEJIAN_TPRODUCER_PUB_ENDPOINT=%s", pub);
-        snprintf (env[3], 160, "CHEJIAN_TCONSUMER_BIND=tcp://127.0.0.1:%d", s_free_port ());
-        snprintf (env[4], 160, "CHEJIAN_TCONSUMER_PUB_BIND=tcp://127.0.0.1:%d", s_free_port ());
+        snprintf (env[3], 160, "CHEJIAN_TCONSUMER_BIND=tcp://127.0.0.1:%d", bench_free_port ());
+        snprintf (env[4], 160, "CHEJIAN_TCONSUMER_PUB_BIND=tcp://127.0.0.1:%d", bench_free_port ());
         snprintf (env[5], 160, "CHEJIAN_TCONSUMER_METRICS_PORT=0");
         snprintf (env[6], 160, "CHEJIAN_TEST_RECORD=0");
         snprintf (env[7], 160, "CHEJIAN_LOG_LEVEL=warn");
@@ -222,8 +152,8 @@ s_command_path (cj_store_t *store, const char *url, const char *consumer_bin, lo
     snprintf (producer_bin, sizeof producer_bin, "%s", consumer_bin);
     char *slash = strrchr (producer_bin, '/');
     snprintf (slash + 1, sizeof producer_bin - (size_t) (slash + 1 - producer_bin), "bus_producer");
-    snprintf (router, sizeof router, "tcp://127.0.0.1:%d", s_free_port ());
-    snprintf (pub, sizeof pub, "tcp://127.0.0.1:%d", s_free_port ());
+    snprintf (router, sizeof router, "tcp://127.0.0.1:%d", bench_free_port ());
+    snprintf (pub, sizeof pub, "tcp://127.0.0.1:%d", bench_free_port ());
     pid_t prod = s_spawn (producer_bin, url, pub, partitions, router);
     pid_t cons = s_spawn (consumer_bin, url, pub, partitions, NULL);
     s_wait_subscribed (store, partitions);
@@ -233,7 +163,7 @@ s_command_path (cj_store_t *store, const char *url, const char *consumer_bin, lo
     uint8_t payload[PAYLOAD];
     memset (payload, 'x', sizeof payload);
     long sent = 0, acked = 0, refused = 0;
-    double t0 = s_now ();
+    double t0 = bench_now ();
     while (acked < commands) {
         while (sent < commands && sent - acked < window) {
             Chejian__V1__BusProbe body = CHEJIAN__V1__BUS_PROBE__INIT;
@@ -250,20 +180,20 @@ s_command_path (cj_store_t *store, const char *url, const char *consumer_bin, lo
             env.body_case = CHEJIAN__V1__ENVELOPE__BODY_BUS_PROBE;
             env.bus_probe = &body;
             if (cj_client_send (client, &env, 5000) != 0)
-                s_die ("send: %s", zmq_strerror (errno));
+                bench_die ("send: %s", zmq_strerror (errno));
             sent++;
         }
         cj_ack_t *ack = cj_client_recv (client, 10000);
         if (!ack)
-            s_die ("no ack within 10 s (%s)", "is the producer running?");
+            bench_die ("no ack within 10 s (%s)", "is the producer running?");
         refused += ack->status != CHEJIAN__V1__ACK_STATUS__ACK_STATUS_ACCEPTED;
         acked++;
         cj_ack_free (&ack);
     }
-    double t_acked = s_now () - t0;
-    while (s_behind (store, partitions) > 0 && s_now () - t0 < 600)
+    double t_acked = bench_now () - t0;
+    while (s_behind (store, partitions) > 0 && bench_now () - t0 < 600)
         usleep (2000);
-    double t_consumed = s_now () - t0;
+    double t_consumed = bench_now () - t0;
     printf ("  commands  client -> service -> durable -> ack:  %10.0f acks/s    (%.2fx baseline)"
             "  window %d, %ld not accepted\n", commands / t_acked,
             base > 0 ? commands / t_acked / base : 0, window, refused);
@@ -284,29 +214,12 @@ main (int argc, char **argv)
     long per_batch = argc > 2 ? atol (argv[2]) : 512;
     uint32_t partitions = argc > 3 ? (uint32_t) atol (argv[3]) : 8;
     if (events <= 0 || per_batch <= 0 || partitions == 0 || partitions > 64)
-        s_die ("usage: bus_bench [events [batch-per-partition [partitions<=64]]]%s", "");
+        bench_die ("usage: bus_bench [events [batch-per-partition [partitions<=64]]]%s", "");
 
-    char dir[64] = "", url[128];
-    const char *env_url = getenv ("CHEJIAN_REDIS_URL");
-    int port = 0;
-    if (env_url && *env_url)
-        snprintf (url, sizeof url, "%s", env_url);
-    else {
-        port = s_start_redis (dir, sizeof dir);
-        snprintf (url, sizeof url, "redis://127.0.0.1:%d/0", port);
-    }
-    char err[256];
-    cj_store_t *store = cj_store_new (url, 5000, err, sizeof err);
-    if (!store)
-        s_die ("%s", err);
-    for (int i = 0; i < 50 && cj_store_connect (store) != 0; i++)
-        usleep (100000);
-    if (!cj_store_connected (store))
-        s_die ("redis: %s", cj_store_errstr (store));
-    if (port == 0 && sscanf (url, "redis://%*[^:]:%d", &port) != 1)
-        port = 6379;
-    redisReply *r = cj_store_command (store, "FLUSHALL");
-    freeReplyObject (r);
+    char dir[64], url[128];
+    int port;
+    cj_store_t *store = bench_redis (dir, sizeof dir, url, sizeof url, &port);
+    redisReply *r;
 
     printf ("bus_bench: %ld events of %d-byte payload, %u partitions, %ld events per partition "
             "per commit, redis %s\n", events, PAYLOAD, partitions, per_batch,
@@ -319,14 +232,14 @@ main (int argc, char **argv)
     /* producer: the library, in this process */
     void *zctx = zmq_ctx_new ();
     char pub_endpoint[64];
-    snprintf (pub_endpoint, sizeof pub_endpoint, "tcp://127.0.0.1:%d", s_free_port ());
+    snprintf (pub_endpoint, sizeof pub_endpoint, "tcp://127.0.0.1:%d", bench_free_port ());
     cj_pub_t *pub = cj_pub_new (zctx, pub_endpoint, "tprod", 1000000);
     if (!pub)
-        s_die ("cannot bind the PUB socket: %s", zmq_strerror (errno));
+        bench_die ("cannot bind the PUB socket: %s", zmq_strerror (errno));
     uint64_t tokens[64];
     for (uint32_t p = 0; p < partitions; p++)
         if (cj_store_lease (store, "tprod", p, "bench", 0, 600000, &tokens[p]) != 1)
-            s_die ("lease: %s", cj_store_errstr (store));
+            bench_die ("lease: %s", cj_store_errstr (store));
 
     char exe[PATH_MAX], consumer[PATH_MAX + 64];
     ssize_t n = readlink ("/proc/self/exe", exe, sizeof exe - 1);
@@ -335,7 +248,7 @@ main (int argc, char **argv)
     if (getenv ("CHEJIAN_BENCH_CONSUMER"))
         snprintf (consumer, sizeof consumer, "%s", getenv ("CHEJIAN_BENCH_CONSUMER"));
     if (access (consumer, X_OK) != 0)
-        s_die ("consumer binary not found: %s (build the tests or set CHEJIAN_BENCH_CONSUMER)",
+        bench_die ("consumer binary not found: %s (build the tests or set CHEJIAN_BENCH_CONSUMER)",
                consumer);
     pid_t child = s_spawn (consumer, url, pub_endpoint, partitions, NULL);
     s_wait_subscribed (store, partitions);
@@ -349,7 +262,7 @@ main (int argc, char **argv)
     memset (payload, 'x', sizeof payload);
     uint64_t heads[64] = { 0 };
     cj_commit_result_t results[64];
-    double t0 = s_now ();
+    double t0 = bench_now ();
     long produced = 0;
     while (produced < events) {
         for (uint32_t p = 0; p < partitions; p++) {
@@ -374,7 +287,7 @@ main (int argc, char **argv)
             }
         }
         if (cj_store_commit (store, batches, partitions, results) != 0)
-            s_die ("commit: %s", cj_store_errstr (store));
+            bench_die ("commit: %s", cj_store_errstr (store));
         for (uint32_t p = 0; p < partitions; p++) {
             size_t nev = cj_batch_events (batches[p]);
             for (size_t e = 0; e < nev; e++) {
@@ -386,7 +299,7 @@ main (int argc, char **argv)
                 heads[p] = results[p].last_seq;
         }
     }
-    double t_produced = s_now () - t0;
+    double t_produced = bench_now () - t0;
     double t_consumed = 0;
     for (;;) {
         uint64_t behind = 0;
@@ -397,13 +310,13 @@ main (int argc, char **argv)
             behind += heads[p] - (cursor < heads[p] ? cursor : heads[p]);
         }
         if (behind == 0) {
-            t_consumed = s_now () - t0;
+            t_consumed = bench_now () - t0;
             break;
         }
         for (uint32_t p = 0; p < partitions; p++)   /* heartbeats, as a producer service sends */
             cj_pub_heartbeat (pub, p, heads[p]);
-        if (s_now () - t0 > 600)
-            s_die ("the consumer did not catch up within %s", "600 s");
+        if (bench_now () - t0 > 600)
+            bench_die ("the consumer did not catch up within %s", "600 s");
         usleep (2000);
     }
     double produce_rate = (double) events / t_produced;
@@ -420,15 +333,6 @@ main (int argc, char **argv)
     for (uint32_t p = 0; p < partitions; p++)
         cj_batch_destroy (&batches[p]);
     zmq_ctx_term (zctx);
-    if (dir[0]) {
-        r = cj_store_command (store, "SHUTDOWN NOSAVE");
-        if (r)
-            freeReplyObject (r);
-        char cmd[128];
-        snprintf (cmd, sizeof cmd, "rm -rf %s", dir);
-        if (system (cmd) != 0)
-            fprintf (stderr, "bus_bench: could not remove %s\n", dir);
-    }
-    cj_store_destroy (&store);
+    bench_redis_stop (&store, dir);
     return 0;
 }

@@ -203,6 +203,16 @@ reg_feed_employment (reg_feed_t *self, const char *county, const char *id,
     return reg_feed_add (self, county, CHEJIAN__V1__ENVELOPE__BODY_EMPLOYMENT_STARTED, &ev.base);
 }
 
+void
+reg_feed_poverty_change (Chejian__V1__StatusChange *ch, int poverty, int32_t effective)
+{
+    chejian__v1__status_change__init (ch);
+    ch->effective_date = effective;
+    ch->source_agency = CHEJIAN__V1__AGENCY_KIND__AGENCY_KIND_POVERTY_OFFICE;
+    ch->change_case = CHEJIAN__V1__STATUS_CHANGE__CHANGE_POVERTY_STATUS;
+    ch->poverty_status = poverty;
+}
+
 int
 reg_feed_status (reg_feed_t *self, const char *county, const char *resident_id, int poverty,
                  int32_t effective)
@@ -210,11 +220,8 @@ reg_feed_status (reg_feed_t *self, const char *county, const char *resident_id, 
     char key[CJ_PSEUDONYM_HEX + 1], masked[CJ_RESIDENT_ID_LEN + 1];
     cj_pseudonym_of (self->pseudonym, "worker", resident_id, key);
     cj_resident_id_mask (resident_id, masked);
-    Chejian__V1__StatusChange ch = CHEJIAN__V1__STATUS_CHANGE__INIT;
-    ch.effective_date = effective;
-    ch.source_agency = CHEJIAN__V1__AGENCY_KIND__AGENCY_KIND_POVERTY_OFFICE;
-    ch.change_case = CHEJIAN__V1__STATUS_CHANGE__CHANGE_POVERTY_STATUS;
-    ch.poverty_status = poverty;
+    Chejian__V1__StatusChange ch;
+    reg_feed_poverty_change (&ch, poverty, effective);
     Chejian__V1__WorkerStatusChanged ev = CHEJIAN__V1__WORKER_STATUS_CHANGED__INIT;
     ev.worker_key = key;
     ev.resident_id_masked = masked;

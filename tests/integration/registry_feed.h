@@ -34,6 +34,10 @@ void reg_feed_heartbeat (reg_feed_t *self);
 /*  Events committed so far in partition 'p'.  */
 uint64_t reg_feed_head (const reg_feed_t *self, uint32_t p);
 
+/*  Fills 'ch' with a change of the poverty status to 'poverty' from 'effective', decided by
+ *  the poverty office (as ChangeWorkerStatus sends it and WorkerStatusChanged carries it).  */
+void reg_feed_poverty_change (Chejian__V1__StatusChange *ch, int poverty, int32_t effective);
+
 /*  The registry's events, built from the same inputs as the registry's commands.  */
 int reg_feed_workshop (reg_feed_t *self, const char *county, const char *id, int type,
                        int32_t opened);

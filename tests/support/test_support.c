@@ -126,3 +126,20 @@ cj_test_wait_exit (int pid, int timeout_ms)
     }
     return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
 }
+
+int
+cj_test_spawn (const char *relative, char env[][160], size_t n, const char *log)
+{
+    char path[4096];
+    snprintf (path, sizeof path, "%s", cj_test_bin (relative));
+    pid_t pid = fork ();
+    if (pid == 0) {
+        for (size_t i = 0; i < n; i++)
+            putenv (env[i]);
+        if (!freopen (log, "a", stderr))
+            _exit (126);
+        execl (path, path, (char *) NULL);
+        _exit (127);
+    }
+    return pid;
+}

@@ -20,6 +20,12 @@ int         cj_test_free_port (void);
 
 
 
+/*  Starts the built binary 'relative' (as cj_test_bin) with the 'n' variables 'env'
+ *  ("NAME=value") added to the environment and its stderr appended to 'log'. Returns the
+ *  child's pid (its exit code is 126 when 'log' cannot be opened, 127 when the binary cannot
+ *  run), or -1 when fork fails.  */
+int cj_test_spawn (const char *relative, char env[][160], size_t n, const char *log);
+
 /*  Waits up to 'timeout_ms' for child 'pid' to exit and reaps it. Returns its exit code,
  *  128 + the signal that killed it, or -1 when it did not exit in time (it is then killed
  *  with SIGKILL and reaped).  */
