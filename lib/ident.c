@@ -554,6 +554,24 @@ cj_check_enum (cj_problems_t *problems, const char *field, const ProtobufCEnumDe
 }
 
 int
+cj_check_date_required (cj_problems_t *problems, const char *field, int32_t yyyymmdd)
+{
+    if (yyyymmdd != 0)
+        return cj_check_date (problems, field, yyyymmdd);
+    cj_problems_add (problems, field, CJ_E_REQUIRED, "is required (yyyymmdd)");
+    return -1;
+}
+
+int
+cj_check_present (cj_problems_t *problems, const char *field, const void *message)
+{
+    if (message)
+        return 0;
+    cj_problems_add (problems, field, CJ_E_REQUIRED, "is required");
+    return -1;
+}
+
+int
 cj_check_date_opt (cj_problems_t *problems, const char *field, int32_t yyyymmdd)
 {
     return yyyymmdd == 0 ? 0 : cj_check_date (problems, field, yyyymmdd);

@@ -80,6 +80,10 @@ int cj_check_token (cj_problems_t *problems, const char *field, const char *text
 int cj_check_enum (cj_problems_t *problems, const char *field,
                    const ProtobufCEnumDescriptor *desc, int value, bool required);
 
+/*  A required date: REQUIRED for 0, otherwise as cj_check_date.  */
+int cj_check_date_required (cj_problems_t *problems, const char *field, int32_t yyyymmdd);
+/*  A required sub-message: REQUIRED when 'message' is NULL.  */
+int cj_check_present (cj_problems_t *problems, const char *field, const void *message);
 /*  A date that may be 0 ("not set"); otherwise as cj_check_date.  */
 int cj_check_date_opt (cj_problems_t *problems, const char *field, int32_t yyyymmdd);
 /*  'to' is not before 'from' (either 0 means not set: nothing to check); OUT_OF_RANGE on

@@ -29,28 +29,10 @@ adj_check_workshop_id (cj_problems_t *p, const char *field, const char *id, bool
 }
 
 int
-adj_check_date (cj_problems_t *p, const char *field, int32_t date)
-{
-    if (date != 0)
-        return cj_check_date (p, field, date);
-    cj_problems_add (p, field, CJ_E_REQUIRED, "is required (yyyymmdd)");
-    return -1;
-}
-
-int
-adj_check_present (cj_problems_t *p, const char *field, const void *msg)
-{
-    if (msg)
-        return 0;
-    cj_problems_add (p, field, CJ_E_REQUIRED, "is required");
-    return -1;
-}
-
-int
 adj_check_not_future (cj_problems_t *p, const char *field, int32_t date,
                       const cj_envelope_t *env)
 {
-    if (adj_check_date (p, field, date) != 0)
+    if (cj_check_date_required (p, field, date) != 0)
         return -1;
     if (date <= adj_date_of_ms (env->occurred_at))
         return 0;
@@ -133,7 +115,7 @@ s_check_qualification (cj_problems_t *p, const adj_qual_t *q)
 static void
 s_check_qual_field (cj_problems_t *p, const adj_qual_t *q)
 {
-    if (adj_check_present (p, "qualification", q) == 0)
+    if (cj_check_present (p, "qualification", q) == 0)
         S_SCOPED (p, "qualification", s_check_qualification (p, q));
 }
 
@@ -187,7 +169,7 @@ s_check_loan (cj_problems_t *p, const Chejian__V1__StartupLoanParams *lp)
                          "one to three applicant kinds");
     for (size_t i = 0; i < lp->n_terms && i < 3; i++) {
         cj_problems_push (p, "terms[%zu]", i);
-        if (adj_check_present (p, "", lp->terms[i]) == 0) {
+        if (cj_check_present (p, "", lp->terms[i]) == 0) {
             s_check_loan_terms (p, lp->terms[i]);
             for (size_t j = 0; j < i; j++)
                 if (lp->terms[j] && lp->terms[j]->applicant_kind == lp->terms[i]->applicant_kind)
@@ -269,7 +251,7 @@ s_check_rules (cj_problems_t *p, const adj_policy_t *policy)
     for (size_t i = 0; i < policy->n_rules && i < 8; i++) {
         const Chejian__V1__RuleParams *r = policy->rules[i];
         cj_problems_push (p, "rules[%zu]", i);
-        if (adj_check_present (p, "", r) == 0) {
+        if (cj_check_present (p, "", r) == 0) {
             s_check_rule (p, r);
             for (size_t j = 0; j < i; j++)
                 if (policy->rules[j] && policy->rules[j]->params_case == r->params_case
@@ -292,7 +274,7 @@ s_in_jurisdiction (const char *jurisdiction, const char *county)
 int
 adj_check_policy (cj_problems_t *p, const adj_policy_t *policy, const char *county)
 {
-    if (adj_check_present (p, "policy", policy) != 0)
+    if (cj_check_present (p, "policy", policy) != 0)
         return -1;
     size_t before = p->count + p->dropped;
     cj_problems_push (p, "policy");
@@ -304,7 +286,7 @@ adj_check_policy (cj_problems_t *p, const adj_policy_t *policy, const char *coun
         cj_problems_add (p, "jurisdiction", CJ_E_OUT_OF_RANGE,
                          "does not hold the envelope's county; send the policy with a county "
                          "of its jurisdiction");
-    adj_check_date (p, "effective_from_date", policy->effective_from_date);
+    cj_check_date_required (p, "effective_from_date", policy->effective_from_date);
     if (cj_check_date_opt (p, "effective_to_date", policy->effective_to_date) == 0)
         cj_check_date_order (p, "effective_to_date", policy->effective_from_date,
                              policy->effective_to_date);

@@ -260,7 +260,7 @@ adj_validate_top_up_fund (const cj_envelope_t *env, cj_problems_t *p)
     adj_check_id (p, "fund_id", cmd->fund_id, true);
     cj_check_enum (p, "source", &chejian__v1__fund_source__descriptor, (int) cmd->source, true);
     cj_check_range (p, "amount_fen", cmd->amount_fen, 1, 1000000000000LL);
-    adj_check_date (p, "value_date", cmd->value_date);
+    cj_check_date_required (p, "value_date", cmd->value_date);
     cj_check_text (p, "reference", cmd->reference, 64, false);
     cj_check_text (p, "provider", cmd->provider, 64, false);
     return adj_end (p);

@@ -320,7 +320,7 @@ adj_validate_record_loan_disbursement (const cj_envelope_t *env, cj_problems_t *
     adj_check_id (p, "application_id", cmd->application_id, true);
     cj_check_range (p, "principal_fen", cmd->principal_fen, 1, 10000000000LL);
     adj_check_not_future (p, "disbursed_date", cmd->disbursed_date, env);
-    if (adj_check_date (p, "maturity_date", cmd->maturity_date) == 0
+    if (cj_check_date_required (p, "maturity_date", cmd->maturity_date) == 0
         && cmd->maturity_date <= cmd->disbursed_date)
         cj_problems_add (p, "maturity_date", CJ_E_OUT_OF_RANGE, "must be after disbursed_date");
     cj_check_range (p, "rate_bp", cmd->rate_bp, 1, 3000);
@@ -415,7 +415,7 @@ adj_validate_record_interest_accrual (const cj_envelope_t *env, cj_problems_t *p
     const Chejian__V1__RecordInterestAccrual *cmd = env->record_interest_accrual;
     adj_begin (p, env);
     adj_check_id (p, "loan_id", cmd->loan_id, true);
-    adj_check_date (p, "period_start_date", cmd->period_start_date);
+    cj_check_date_required (p, "period_start_date", cmd->period_start_date);
     if (adj_check_not_future (p, "period_end_date", cmd->period_end_date, env) == 0)
         cj_check_date_order (p, "period_end_date", cmd->period_start_date, cmd->period_end_date);
     cj_check_range (p, "principal_fen", cmd->principal_fen, 0, 10000000000LL);

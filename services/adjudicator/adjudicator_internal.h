@@ -178,8 +178,6 @@ int64_t adj_loan_cap (const Chejian__V1__LoanTerms *terms, uint32_t partners);
 
 int  adj_check_id (cj_problems_t *p, const char *field, const char *id, bool required);
 int  adj_check_workshop_id (cj_problems_t *p, const char *field, const char *id, bool required);
-int  adj_check_date (cj_problems_t *p, const char *field, int32_t date);   /* required */
-int  adj_check_present (cj_problems_t *p, const char *field, const void *msg);
 /*  A date not after the envelope's date.  */
 int  adj_check_not_future (cj_problems_t *p, const char *field, int32_t date,
                            const cj_envelope_t *env);

@@ -26,30 +26,12 @@ registry_check_workshop_id (cj_problems_t *p, const char *field, const char *id,
 }
 
 int
-registry_check_date (cj_problems_t *p, const char *field, int32_t date)
-{
-    if (date != 0)
-        return cj_check_date (p, field, date);
-    cj_problems_add (p, field, CJ_E_REQUIRED, "is required (yyyymmdd)");
-    return -1;
-}
-
-int
 registry_check_unset (cj_problems_t *p, const char *field, const char *text)
 {
     if (!text || !*text)
         return 0;
     cj_problems_add (p, field, CJ_E_INVALID_FORMAT,
                      "is filled in by the registry; leave it empty in commands");
-    return -1;
-}
-
-int
-registry_check_present (cj_problems_t *p, const char *field, const void *msg)
-{
-    if (msg)
-        return 0;
-    cj_problems_add (p, field, CJ_E_REQUIRED, "is required");
     return -1;
 }
 
@@ -77,7 +59,7 @@ int
 registry_check_location (cj_problems_t *p, const char *field, const Chejian__V1__Location *loc,
                          const char *county)
 {
-    if (registry_check_present (p, field, loc) != 0)
+    if (cj_check_present (p, field, loc) != 0)
         return -1;
     size_t before = p->count + p->dropped;
     cj_problems_push (p, "%s", field);

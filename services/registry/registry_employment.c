@@ -75,12 +75,12 @@ s_check_pay (cj_problems_t *p, const s_terms_t *t)
 static void
 s_check_terms (cj_problems_t *p, const s_terms_t *t)
 {
-    if (registry_check_present (p, "terms", t) != 0)
+    if (cj_check_present (p, "terms", t) != 0)
         return;
     cj_problems_push (p, "terms");
     cj_check_enum (p, "contract_type", &chejian__v1__contract_type__descriptor,
                          (int) t->contract_type, true);
-    registry_check_date (p, "start_date", t->start_date);
+    cj_check_date_required (p, "start_date", t->start_date);
     if (cj_check_range (p, "term_months", t->term_months, 0, 600) == 0 && t->term_months
         && t->contract_type == CHEJIAN__V1__CONTRACT_TYPE__CONTRACT_TYPE_NONE)
         cj_problems_add (p, "term_months", CJ_E_OUT_OF_RANGE,
@@ -130,7 +130,7 @@ registry_validate_amend_employment (const cj_envelope_t *env, cj_problems_t *p)
     registry_begin (p, env);
     registry_check_id (p, "employment_id", cmd->employment_id, true);
     s_check_terms (p, cmd->terms);
-    if (registry_check_date (p, "effective_date", cmd->effective_date) == 0 && cmd->terms)
+    if (cj_check_date_required (p, "effective_date", cmd->effective_date) == 0 && cmd->terms)
         cj_check_date_order (p, "effective_date", cmd->terms->start_date, cmd->effective_date);
     return registry_end (p);
 }
@@ -141,7 +141,7 @@ registry_validate_end_employment (const cj_envelope_t *env, cj_problems_t *p)
     const Chejian__V1__EndEmployment *cmd = env->end_employment;
     registry_begin (p, env);
     registry_check_id (p, "employment_id", cmd->employment_id, true);
-    registry_check_date (p, "end_date", cmd->end_date);
+    cj_check_date_required (p, "end_date", cmd->end_date);
     cj_check_enum (p, "reason", &chejian__v1__employment_end_reason__descriptor,
                          (int) cmd->reason, true);
     bool other = cmd->reason == CHEJIAN__V1__EMPLOYMENT_END_REASON__EMPLOYMENT_END_REASON_OTHER;

@@ -65,7 +65,7 @@ registry_validate_record_shareholding (const cj_envelope_t *env, cj_problems_t *
     cj_check_range (p, "guaranteed_annual_fen", cmd->guaranteed_annual_fen, 0, 100000000);
     cj_check_range (p, "dividend_share_bp", cmd->dividend_share_bp, 0, 10000);
     cj_check_text (p, "dividend_terms", cmd->dividend_terms, 256, false);
-    registry_check_date (p, "start_date", cmd->start_date);
+    cj_check_date_required (p, "start_date", cmd->start_date);
     if (cj_check_date_opt (p, "end_date", cmd->end_date) == 0)
         cj_check_date_order (p, "end_date", cmd->start_date, cmd->end_date);
     return registry_end (p);
@@ -161,8 +161,8 @@ registry_validate_record_training (const cj_envelope_t *env, cj_problems_t *p)
     cj_check_enum (p, "certificate", &chejian__v1__certificate_kind__descriptor,
                          (int) cmd->certificate, true);
     cj_check_text (p, "provider", cmd->provider, 64, false);
-    registry_check_date (p, "start_date", cmd->start_date);
-    if (registry_check_date (p, "end_date", cmd->end_date) == 0)
+    cj_check_date_required (p, "start_date", cmd->start_date);
+    if (cj_check_date_required (p, "end_date", cmd->end_date) == 0)
         cj_check_date_order (p, "end_date", cmd->start_date, cmd->end_date);
     registry_check_workshop_id (p, "workshop_id", cmd->workshop_id, false);
     return registry_end (p);
@@ -234,7 +234,7 @@ registry_validate_assign_post (const cj_envelope_t *env, cj_problems_t *p)
     cj_check_enum (p, "funded_by", &chejian__v1__fund_source__descriptor,
                          (int) cmd->funded_by, false);
     registry_check_location (p, "location", cmd->location, env->county);
-    registry_check_date (p, "start_date", cmd->start_date);
+    cj_check_date_required (p, "start_date", cmd->start_date);
     if (cj_check_date_opt (p, "end_date", cmd->end_date) == 0)
         cj_check_date_order (p, "end_date", cmd->start_date, cmd->end_date);
     return registry_end (p);
@@ -293,7 +293,7 @@ registry_validate_end_post (const cj_envelope_t *env, cj_problems_t *p)
     const Chejian__V1__EndPost *cmd = env->end_post;
     registry_begin (p, env);
     registry_check_id (p, "post_id", cmd->post_id, true);
-    registry_check_date (p, "end_date", cmd->end_date);
+    cj_check_date_required (p, "end_date", cmd->end_date);
     cj_check_text (p, "reason", cmd->reason, 128, false);
     return registry_end (p);
 }

@@ -158,13 +158,10 @@ int  registry_check_token (cj_problems_t *p, const char *field, const char *text
 int  registry_check_id (cj_problems_t *p, const char *field, const char *id, bool required);
 int  registry_check_workshop_id (cj_problems_t *p, const char *field, const char *id,
                                  bool required);
-/*  A required date (0 is REQUIRED). Enums, optional dates and date order: cj_check_enum,
- *  cj_check_date_opt, cj_check_date_order (chejian/ident.h).  */
-int  registry_check_date (cj_problems_t *p, const char *field, int32_t date);
+/*  Required dates and sub-messages, enums, optional dates and date order: cj_check_* in
+ *  chejian/ident.h.  */
 /*  A field that only the registry fills (EVENTS/STATE ONLY) must be empty in commands.  */
 int  registry_check_unset (cj_problems_t *p, const char *field, const char *text);
-/*  A required sub-message: REQUIRED when NULL.  */
-int  registry_check_present (cj_problems_t *p, const char *field, const void *msg);
 int  registry_check_location (cj_problems_t *p, const char *field,
                               const Chejian__V1__Location *loc, const char *county);
 int  registry_check_disability (cj_problems_t *p, const char *field,

@@ -80,7 +80,7 @@ registry_find_worker (cj_ctx_t *ctx, cj_arena_t *arena, const char *county,
 static void
 s_check_details (cj_problems_t *p, const Chejian__V1__WorkerDetails *d)
 {
-    if (registry_check_present (p, "details", d) != 0)
+    if (cj_check_present (p, "details", d) != 0)
         return;
     cj_problems_push (p, "details");
     registry_check_token (p, "household_id", d->household_id, REG_HOUSEHOLD_ID_MAX, "-", false);
@@ -98,7 +98,7 @@ s_check_details (cj_problems_t *p, const Chejian__V1__WorkerDetails *d)
 static void
 s_check_status (cj_problems_t *p, const Chejian__V1__WorkerStatus *status)
 {
-    if (registry_check_present (p, "status", status) != 0)
+    if (cj_check_present (p, "status", status) != 0)
         return;
     cj_problems_push (p, "status");
     cj_check_enum (p, "poverty_status", &chejian__v1__poverty_status__descriptor,
@@ -110,10 +110,10 @@ s_check_status (cj_problems_t *p, const Chejian__V1__WorkerStatus *status)
 static void
 s_check_change (cj_problems_t *p, const s_change_t *c)
 {
-    if (registry_check_present (p, "change", c) != 0)
+    if (cj_check_present (p, "change", c) != 0)
         return;
     cj_problems_push (p, "change");
-    registry_check_date (p, "effective_date", c->effective_date);
+    cj_check_date_required (p, "effective_date", c->effective_date);
     cj_check_enum (p, "source_agency", &chejian__v1__agency_kind__descriptor,
                          (int) c->source_agency, true);
     cj_check_text (p, "source_document", c->source_document, 64, false);
@@ -137,7 +137,7 @@ registry_validate_register_worker (const cj_envelope_t *env, cj_problems_t *p)
     cj_check_text (p, "name", cmd->name, 32, true);
     s_check_details (p, cmd->details);
     s_check_status (p, cmd->status);
-    registry_check_date (p, "status_date", cmd->status_date);
+    cj_check_date_required (p, "status_date", cmd->status_date);
     cj_check_enum (p, "status_agency", &chejian__v1__agency_kind__descriptor,
                          (int) cmd->status_agency, true);
     return registry_end (p);

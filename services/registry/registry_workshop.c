@@ -102,7 +102,7 @@ s_check_operator_kind (cj_problems_t *p, const s_operator_t *op)
 static void
 s_check_operator (cj_problems_t *p, const s_operator_t *op)
 {
-    if (registry_check_present (p, "operator", op) != 0)
+    if (cj_check_present (p, "operator", op) != 0)
         return;
     cj_problems_push (p, "operator");
     if (cj_check_enum (p, "kind", &chejian__v1__operator_kind__descriptor,
@@ -126,7 +126,7 @@ s_check_funds (cj_problems_t *p, const s_details_t *d)
         cj_check_enum (p, "source", &chejian__v1__fund_source__descriptor,
                              (int) f->source, true);
         cj_check_range (p, "amount_fen", f->amount_fen, 1, 1000000000000LL);
-        registry_check_date (p, "received_date", f->received_date);
+        cj_check_date_required (p, "received_date", f->received_date);
         cj_check_text (p, "provider", f->provider, 64, false);
         cj_check_text (p, "purpose", f->purpose, 64, false);
         cj_problems_pop (p);
@@ -164,7 +164,7 @@ s_check_site (cj_problems_t *p, const s_details_t *d, const char *county)
 static void
 s_check_details (cj_problems_t *p, const s_details_t *d, const char *county, const char *id)
 {
-    if (registry_check_present (p, "details", d) != 0)
+    if (cj_check_present (p, "details", d) != 0)
         return;
     cj_problems_push (p, "details");
     cj_check_text (p, "name", d->name, 64, true);
@@ -179,7 +179,7 @@ s_check_details (cj_problems_t *p, const s_details_t *d, const char *county, con
     s_check_site (p, d, county);
     s_check_operator (p, d->operator_);
     s_check_funds (p, d);
-    registry_check_date (p, "opened_date", d->opened_date);
+    cj_check_date_required (p, "opened_date", d->opened_date);
     if (cj_check_date_opt (p, "closed_date", d->closed_date) == 0)
         cj_check_date_order (p, "closed_date", d->opened_date, d->closed_date);
     cj_problems_pop (p);
