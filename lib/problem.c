@@ -202,3 +202,12 @@ cj_problems_format (const cj_problems_t *self, char *buf, size_t size)
     s_finish (&w);
     return (int) w.len;
 }
+
+int
+cj_problems_has (const cj_problems_t *self, const char *field, const char *code)
+{
+    for (size_t i = 0; self && i < self->count; i++)
+        if (strcmp (self->items[i].field, field) == 0 && strcmp (self->items[i].code, code) == 0)
+            return 1;
+    return 0;
+}

@@ -86,6 +86,9 @@ int  cj_problems_push (cj_problems_t *self, const char *fmt, ...)
      __attribute__ ((format (printf, 2, 3)));
 void cj_problems_pop (cj_problems_t *self);
 
+/*  True when a stored problem is at exactly 'field' with 'code'.  */
+int  cj_problems_has (const cj_problems_t *self, const char *field, const char *code);
+
 /*  True when at least one problem was added (stored or dropped).  */
 int  cj_problems_any (const cj_problems_t *self);
 

@@ -220,11 +220,7 @@ adj_test_problems (adj_test_t *self)
 int
 adj_test_has_problem (adj_test_t *self, const char *field, const char *code)
 {
-    const cj_problems_t *p = cj_ctx_problems (self->ctx);
-    for (size_t i = 0; i < p->count; i++)
-        if (strcmp (p->items[i].field, field) == 0 && strcmp (p->items[i].code, code) == 0)
-            return 1;
-    return 0;
+    return cj_problems_has (cj_ctx_problems (self->ctx), field, code);
 }
 
 size_t

@@ -314,11 +314,7 @@ const cj_envelope_t *ph_event_at (ph_t *self, size_t i) { return self->events[i]
 bool
 ph_has_problem (ph_t *self, const char *field, const char *code)
 {
-    for (size_t i = 0; i < self->problems.count; i++)
-        if (strcmp (self->problems.items[i].field, field) == 0
-            && strcmp (self->problems.items[i].code, code) == 0)
-            return true;
-    return false;
+    return cj_problems_has (&self->problems, field, code);
 }
 
 /*  The core's handler of a command body (the service's table, for the tests).  */

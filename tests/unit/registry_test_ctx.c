@@ -174,11 +174,7 @@ reg_test_problem (reg_test_t *self, size_t i)
 int
 reg_test_has_problem (reg_test_t *self, const char *field, const char *code)
 {
-    const cj_problems_t *p = cj_ctx_problems (self->ctx);
-    for (size_t i = 0; i < p->count; i++)
-        if (strcmp (p->items[i].field, field) == 0 && strcmp (p->items[i].code, code) == 0)
-            return 1;
-    return 0;
+    return cj_problems_has (cj_ctx_problems (self->ctx), field, code);
 }
 
 size_t

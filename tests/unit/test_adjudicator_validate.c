@@ -35,10 +35,7 @@ s_validate (int body_case, const void *body, cj_problems_t *p)
 static int
 s_has (const cj_problems_t *p, const char *field, const char *code)
 {
-    for (size_t i = 0; i < p->count; i++)
-        if (strcmp (p->items[i].field, field) == 0 && strcmp (p->items[i].code, code) == 0)
-            return 1;
-    return 0;
+    return cj_problems_has (p, field, code);
 }
 
 static void

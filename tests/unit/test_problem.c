@@ -348,10 +348,27 @@ test_format_mentions_dropped (void **state)
     assert_int_equal (strncmp (buf, "f: C: m; f: C: m", 16), 0);
 }
 
+static void
+test_has (void **state)
+{
+    (void) state;
+    cj_problems_t p;
+    cj_problems_init (&p);
+    assert_false (cj_problems_has (&p, "county", CJ_E_INVALID_FORMAT));
+    cj_problems_push (&p, "lines[%d]", 2);
+    cj_problems_add (&p, "pieces", CJ_E_OUT_OF_RANGE, "too many");
+    cj_problems_pop (&p);
+    assert_true (cj_problems_has (&p, "lines[2].pieces", CJ_E_OUT_OF_RANGE));
+    assert_false (cj_problems_has (&p, "lines[2].pieces", CJ_E_REQUIRED));
+    assert_false (cj_problems_has (&p, "pieces", CJ_E_OUT_OF_RANGE));
+    assert_false (cj_problems_has (NULL, "pieces", CJ_E_OUT_OF_RANGE));
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_has),
         cmocka_unit_test (test_init_empties),
         cmocka_unit_test (test_add_stores_field_code_message),
         cmocka_unit_test (test_add_null_arguments),
