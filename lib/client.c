@@ -12,8 +12,9 @@ struct cj_client_t {
     void *socket;
 };
 
-cj_client_t *
-cj_client_new (void *zmq_ctx, const char *endpoint)
+static cj_client_t *
+client_new (void *zmq_ctx, const char *endpoint, const cj_curve_keypair_t *kp,
+            const char *server_public)
 {
     cj_client_t *self = calloc (1, sizeof *self);
     if (!self)
@@ -29,6 +30,7 @@ cj_client_new (void *zmq_ctx, const char *endpoint)
         || zmq_setsockopt (self->socket, ZMQ_LINGER, &linger, sizeof linger) != 0
         || zmq_setsockopt (self->socket, ZMQ_SNDHWM, &hwm, sizeof hwm) != 0
         || zmq_setsockopt (self->socket, ZMQ_RCVHWM, &hwm, sizeof hwm) != 0
+        || (kp && cj_curve_make_client (self->socket, kp, server_public) != 0)
         || zmq_connect (self->socket, endpoint) != 0) {
         int saved = errno;
         cj_client_destroy (&self);
@@ -36,6 +38,23 @@ cj_client_new (void *zmq_ctx, const char *endpoint)
         return NULL;
     }
     return self;
+}
+
+cj_client_t *
+cj_client_new (void *zmq_ctx, const char *endpoint)
+{
+    return client_new (zmq_ctx, endpoint, NULL, NULL);
+}
+
+cj_client_t *
+cj_client_new_curve (void *zmq_ctx, const char *endpoint, const cj_curve_keypair_t *kp,
+                     const char *server_public)
+{
+    if (!kp || !cj_curve_key_valid (server_public)) {
+        errno = EINVAL;
+        return NULL;
+    }
+    return client_new (zmq_ctx, endpoint, kp, server_public);
 }
 
 void

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chejian/curve.h"
 #include "chejian/envelope.h"
 
 #ifdef __cplusplus
@@ -20,6 +21,11 @@ typedef struct cj_client_t cj_client_t;
 /*  Connects a DEALER to 'endpoint'. 'zmq_ctx' may be NULL (the client makes its own).
  *  Returns NULL with errno set.  */
 cj_client_t *cj_client_new (void *zmq_ctx, const char *endpoint);
+/*  The same over CURVE: 'kp' is the agency's key pair, 'server_public' the gateway's public
+ *  key (Z85). The handshake happens in the background; a key the gateway does not know is
+ *  refused there, and requests then simply get no reply.  */
+cj_client_t *cj_client_new_curve (void *zmq_ctx, const char *endpoint,
+                                  const cj_curve_keypair_t *kp, const char *server_public);
 void         cj_client_destroy (cj_client_t **self_p);
 void        *cj_client_socket (cj_client_t *self);
 

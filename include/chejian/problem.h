@@ -51,6 +51,8 @@ extern "C" {
 #define CJ_E_NOT_YET_KNOWN     "NOT_YET_KNOWN"      /* retryable: a fact may still be in flight */
 #define CJ_E_PERMISSION_DENIED "PERMISSION_DENIED"  /* the agency may not send this type */
 #define CJ_E_INTERNAL          "INTERNAL"           /* our fault; retry later */
+#define CJ_E_SERVICE_UNAVAILABLE "SERVICE_UNAVAILABLE" /* gateway: owner did not answer in time */
+#define CJ_E_OVERLOADED        "OVERLOADED"         /* gateway: too many in flight; retry later */
 
 typedef struct {
     char field[CJ_PROBLEM_FIELD];
