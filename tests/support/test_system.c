@@ -84,9 +84,33 @@ cj_test_system_add_agency (cj_test_system_t *sys, const char *id, const char *ma
 }
 
 int
+cj_test_system_remove_agency (cj_test_system_t *sys, const char *id)
+{
+    json_t *list = json_object_get (sys->agencies, "agencies");
+    for (size_t i = 0; i < json_array_size (list); i++) {
+        const char *it = json_string_value (json_object_get (json_array_get (list, i), "id"));
+        if (it && strcmp (it, id) == 0)
+            return json_array_remove (list, i) == 0 ? s_write_agencies (sys) : -1;
+    }
+    return -1;
+}
+
+int
+cj_test_system_proc_env (cj_test_proc_t *p, const char *name, const char *value)
+{
+    if (p->nenv == sizeof p->env / sizeof p->env[0])
+        return -1;
+    int n = snprintf (p->env[p->nenv], sizeof p->env[0], "%s=%s", name, value);
+    if (n < 0 || (size_t) n >= sizeof p->env[0])
+        return -1;
+    p->nenv++;
+    return 0;
+}
+
+int
 cj_test_system_start (cj_test_system_t *sys, cj_test_proc_t *p)
 {
-    char env[24][160];
+    char env[32][160];
     size_t n = 0;
     snprintf (env[n++], 160, "CHEJIAN_REDIS_URL=%s", cj_test_redis_url ());
     snprintf (env[n++], 160, "CHEJIAN_PARTITIONS=%d", sys->partitions);
@@ -105,6 +129,8 @@ cj_test_system_start (cj_test_system_t *sys, cj_test_proc_t *p)
     snprintf (env[n++], 160, "CHEJIAN_GATEWAY_SECRET_KEY_FILE=%s", sys->gateway_key);
     snprintf (env[n++], 160, "CHEJIAN_GATEWAY_AGENCIES_FILE=%s", sys->agencies_file);
     snprintf (env[n++], 160, "CHEJIAN_GATEWAY_TIMEOUT_MS=%d", sys->timeout_ms);
+    for (size_t i = 0; i < p->nenv; i++)
+        memcpy (env[n++], p->env[i], 160);
     p->pid = cj_test_spawn (p->bin, env, n, p->log);
     if (p->pid <= 0)
         return -1;

@@ -18,6 +18,8 @@ typedef struct {
     int         metrics;   /* metrics port */
     char        router[64], pub[64];   /* endpoints (pub "" for the gateway) */
     char        log[256];  /* stderr of the process */
+    char        env[8][160];   /* extra "NAME=value" (cj_test_system_proc_env) */
+    size_t      nenv;
 } cj_test_proc_t;
 
 typedef struct {
@@ -41,6 +43,13 @@ int  cj_test_system_init (cj_test_system_t *sys, const char *tag);
  *  e.g. "[\"registry.commands\"]", "[\"510822\"]". Writes the pair to 'ret_kp'.  */
 int  cj_test_system_add_agency (cj_test_system_t *sys, const char *id, const char *may_send,
                                 const char *counties, cj_curve_keypair_t *ret_kp);
+/*  Removes agency 'id' from the agencies file (rewritten at once). Returns 0, or -1 when it
+ *  is not there or the file cannot be written.  */
+int  cj_test_system_remove_agency (cj_test_system_t *sys, const char *id);
+/*  Adds "'name'='value'" to the environment 'proc' is started with from now on (after the
+ *  system's own variables, so it overrides them), e.g. CHEJIAN_GATEWAY_MAX_IN_FLIGHT. At most
+ *  8 per process. Returns 0, or -1 when full or too long.  */
+int  cj_test_system_proc_env (cj_test_proc_t *proc, const char *name, const char *value);
 /*  Starts one process and waits up to 20 s for its /readyz. Returns 0, or -1 (the log says
  *  why).  */
 int  cj_test_system_start (cj_test_system_t *sys, cj_test_proc_t *proc);
