@@ -354,7 +354,7 @@ s_read_int32 (s_reader_t *self, const ProtobufCFieldDescriptor *field, const jso
               int depth, void *out)
 {
     (void) field, (void) depth;
-    uint64_t value;
+    uint64_t value = 0;
     if (s_read_integer (self, json, INT32_MIN, INT32_MAX, &value))
         return -1;
     *(int32_t *) out = (int32_t) value;
@@ -366,7 +366,7 @@ s_read_uint32 (s_reader_t *self, const ProtobufCFieldDescriptor *field, const js
                int depth, void *out)
 {
     (void) field, (void) depth;
-    uint64_t value;
+    uint64_t value = 0;
     if (s_read_integer (self, json, 0, UINT32_MAX, &value))
         return -1;
     *(uint32_t *) out = (uint32_t) value;
@@ -378,7 +378,7 @@ s_read_int64 (s_reader_t *self, const ProtobufCFieldDescriptor *field, const jso
               int depth, void *out)
 {
     (void) field, (void) depth;
-    uint64_t value;
+    uint64_t value = 0;
     if (s_read_integer (self, json, INT64_MIN, INT64_MAX, &value))
         return -1;
     *(int64_t *) out = (int64_t) value;
@@ -398,7 +398,7 @@ s_read_float (s_reader_t *self, const ProtobufCFieldDescriptor *field, const jso
               int depth, void *out)
 {
     (void) field, (void) depth;
-    double value;
+    double value = 0;
     if (s_read_real (self, json, &value))
         return -1;
     if (isfinite (value) && (value > FLT_MAX || value < -FLT_MAX))

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "chejian/pseudonym.h"
+#include "chejian/store.h"
 #include "test_support.h"
 
 static void
@@ -38,10 +39,28 @@ s_write_agencies (cj_test_system_t *sys)
     return rename (tmp, sys->agencies_file);
 }
 
+/*  Empties the fixture's Redis: every test of the whole system starts from nothing.  */
+static int
+s_flush_redis (void)
+{
+    char err[256];
+    cj_store_t *store = cj_store_new (cj_test_redis_url (), 5000, err, sizeof err);
+    redisReply *reply = store ? cj_store_command (store, "FLUSHALL") : NULL;
+    int rc = reply && reply->type == REDIS_REPLY_STATUS ? 0 : -1;
+    if (reply)
+        freeReplyObject (reply);
+    cj_store_destroy (&store);
+    if (rc != 0)
+        fprintf (stderr, "test_system: cannot empty the test redis: %s\n", err);
+    return rc;
+}
+
 int
 cj_test_system_init (cj_test_system_t *sys, const char *tag)
 {
     memset (sys, 0, sizeof *sys);
+    if (s_flush_redis () != 0)
+        return -1;
     sys->partitions = 4;
     sys->timeout_ms = 2000;
     snprintf (sys->dir, sizeof sys->dir, "/tmp/cj-%sXXXXXX", tag);

@@ -34,7 +34,7 @@ typedef struct {
     void              *agencies;           /* json_t: the agencies file's content */
 } cj_test_system_t;
 
-/*  Prepares 'sys': a temp dir named after 'tag', the pseudonym secret, the gateway's key
+/*  Prepares 'sys': empties the fixture's Redis (FLUSHALL), a temp dir named after 'tag', the pseudonym secret, the gateway's key
  *  pair, an empty agencies file, free ports for every process, logs under the build tree
  *  (tests/integration/<tag>-<name>.log). Starts nothing. Returns 0 or -1.  */
 int  cj_test_system_init (cj_test_system_t *sys, const char *tag);
