@@ -249,13 +249,6 @@ static int
 s_setup (void **state)
 {
     (void) state;
-    char err[256];
-    cj_store_t *store = cj_store_new (cj_test_redis_url (), 5000, err, sizeof err);
-    assert_non_null (store);
-    redisReply *r = cj_store_command (store, "FLUSHALL");
-    assert_non_null (r);
-    freeReplyObject (r);
-    cj_store_destroy (&store);
     snprintf (T.dir, sizeof T.dir, "/tmp/clitestXXXXXX");
     assert_non_null (mkdtemp (T.dir));
     assert_int_equal (cj_test_system_init (&T.sys, T.gateway ? "cligw" : "cliplain"), 0);
@@ -263,7 +256,7 @@ s_setup (void **state)
         cj_curve_keypair_t kp;
         assert_int_equal (cj_test_system_add_agency (&T.sys, "hrss-test", "[\"*\"]", "[\"*\"]",
                                                      &kp), 0);
-        char base[96];
+        char base[96], err[256];
         snprintf (base, sizeof base, "%s/hrss", T.dir);
         assert_int_equal (cj_curve_keypair_save (&kp, base, false, err, sizeof err), 0);
         snprintf (T.key, sizeof T.key, "%s.key", base);

@@ -272,9 +272,6 @@ s_setup (void **state)
     char err[256];
     F.store = cj_store_new (cj_test_redis_url (), 5000, err, sizeof err);
     assert_non_null (F.store);
-    redisReply *r = cj_store_command (F.store, "FLUSHALL");
-    assert_non_null (r);
-    freeReplyObject (r);
     cj_test_system_t *sys = &F.sys;
     assert_int_equal (cj_test_system_init (sys, "gw"), 0);
     assert_int_equal (cj_test_system_add_agency (sys, "hrss", "[\"registry.commands\", "
