@@ -270,9 +270,16 @@ struct cj_sub_t {
     char             producer[32];
     uint32_t         partitions;
     cj_sub_apply_fn *apply;
+    cj_sub_read_ahead_fn *read_ahead;
     void            *arg;
     s_part_t        *part;
 };
+
+void
+cj_sub_set_read_ahead (cj_sub_t *self, cj_sub_read_ahead_fn *fn)
+{
+    self->read_ahead = fn;
+}
 
 cj_sub_t *
 cj_sub_new (void *zmq_ctx, cj_store_t *store, cj_metrics_t *metrics, const char *consumer,
@@ -401,12 +408,13 @@ cj_sub_disown (cj_sub_t *self, uint32_t partition)
  *  decoded or applied is dead-lettered instead, so the cursor still moves past it.  */
 static void
 s_apply (cj_sub_t *self, uint32_t partition, uint64_t seq, const void *data, size_t len,
-         cj_batch_t *batch)
+         cj_envelope_t *event, cj_batch_t *batch)
 {
     s_part_t *pt = &self->part[partition];
     cj_problems_t problems;
     cj_problems_init (&problems);
-    cj_envelope_t *event = cj_envelope_decode (data, len, &problems);
+    if (!event)
+        event = cj_envelope_decode (data, len, &problems);
     cj_batch_mark_t mark = cj_batch_mark (batch);
     int rc = event ? self->apply (self->arg, partition, seq, event, batch) : -1;
     cj_envelope_free (&event);
@@ -443,50 +451,169 @@ s_parse_topic (const cj_sub_t *self, const char *topic, size_t len, uint32_t *re
     return 0;
 }
 
+/*  One live message as received: topic, seq and (for an event) the envelope.  */
+typedef struct {
+    zmq_msg_t      frames[3];
+    size_t         count;
+    cj_envelope_t *event;      /* decoded ahead for the read-ahead, else NULL */
+} s_inmsg_t;
+
+/*  Receives one live message into 'm' without blocking. Returns 0 when none is waiting.  */
+static int
+s_recv_live (cj_sub_t *self, s_inmsg_t *m)
+{
+    int more = 1;
+    m->count = 0;
+    m->event = NULL;
+    while (more && m->count < 3) {
+        zmq_msg_init (&m->frames[m->count]);
+        if (zmq_msg_recv (&m->frames[m->count], self->socket, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close (&m->frames[m->count]);
+            break;
+        }
+        more = zmq_msg_more (&m->frames[m->count]);
+        m->count++;
+    }
+    if (more && m->count)
+        s_drain_parts (self->socket);   /* more than three frames: not ours */
+    return m->count > 0;
+}
+
+/*  The partition and seq of a live message of a partition this consumer owns; -1 otherwise.  */
+static int
+s_live_seq (cj_sub_t *self, const s_inmsg_t *m, uint32_t *ret_partition, uint64_t *ret_seq)
+{
+    if (m->count < 2 || zmq_msg_size (&m->frames[1]) != 8
+        || s_parse_topic (self, zmq_msg_data ((zmq_msg_t *) &m->frames[0]),
+                          zmq_msg_size (&m->frames[0]), ret_partition) != 0
+        || !self->part[*ret_partition].owned)
+        return -1;
+    *ret_seq = s_get_u64 (zmq_msg_data ((zmq_msg_t *) &m->frames[1]));
+    return 0;
+}
+
+/*  Decodes the events of 'in' that will be applied (next in order in their partition) and
+ *  hands them to the read-ahead.  */
+static void
+s_read_ahead_live (cj_sub_t *self, s_inmsg_t *in, size_t n, cj_batch_t *const *batches)
+{
+    uint64_t next[CJ_PARTITIONS_MAX];
+    cj_sub_item_t *items = malloc (n * sizeof *items);
+    if (!items || self->partitions > CJ_PARTITIONS_MAX) {
+        free (items);
+        return;
+    }
+    for (uint32_t p = 0; p < self->partitions; p++)
+        next[p] = self->part[p].pending;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t p;
+        uint64_t seq;
+        if (in[i].count != 3 || s_live_seq (self, &in[i], &p, &seq) != 0 || seq != next[p] + 1
+            || !batches[p] || self->part[p].stuck)
+            continue;
+        cj_problems_t problems;
+        cj_problems_init (&problems);
+        in[i].event = cj_envelope_decode (zmq_msg_data (&in[i].frames[2]),
+                                          zmq_msg_size (&in[i].frames[2]), &problems);
+        next[p] = seq;
+        if (in[i].event)
+            items[k++] = (cj_sub_item_t) { p, seq, in[i].event, batches[p] };
+    }
+    if (k)
+        self->read_ahead (self->arg, items, k);
+    free (items);
+}
+
 int
 cj_sub_drain (cj_sub_t *self, cj_batch_t *const *batches, size_t max)
 {
+    s_inmsg_t *in = max ? malloc (max * sizeof *in) : NULL;
+    if (!in)
+        return max ? -1 : 0;
+    size_t n = 0;
+    while (n < max && s_recv_live (self, &in[n]))
+        n++;
+    if (self->read_ahead && n)
+        s_read_ahead_live (self, in, n, batches);
     int applied = 0;
-    for (size_t n = 0; n < max; n++) {
-        zmq_msg_t frames[3];
-        size_t count = 0;
-        int more = 1;
-        while (more && count < 3) {
-            zmq_msg_init (&frames[count]);
-            if (zmq_msg_recv (&frames[count], self->socket, ZMQ_DONTWAIT) < 0) {
-                zmq_msg_close (&frames[count]);
-                break;
-            }
-            more = zmq_msg_more (&frames[count]);
-            count++;
-        }
-        if (count == 0)
-            break;                          /* nothing waiting */
-        if (more)
-            s_drain_parts (self->socket);   /* more than three frames: not ours */
+    for (size_t i = 0; i < n; i++) {
+        s_inmsg_t *m = &in[i];
         uint32_t partition;
-        if (count >= 2 && zmq_msg_size (&frames[1]) == 8
-            && s_parse_topic (self, zmq_msg_data (&frames[0]), zmq_msg_size (&frames[0]),
-                              &partition) == 0
-            && self->part[partition].owned) {
+        uint64_t seq;
+        if (s_live_seq (self, m, &partition, &seq) == 0) {
             s_part_t *pt = &self->part[partition];
-            uint64_t seq = s_get_u64 (zmq_msg_data (&frames[1]));
             if (seq > pt->head)
                 pt->head = seq;
-            if (count == 3) {
+            if (m->count == 3) {
                 s_count (pt->delivered, 1);
                 if (seq == pt->pending + 1 && batches[partition] && !pt->stuck) {
-                    s_apply (self, partition, seq, zmq_msg_data (&frames[2]),
-                             zmq_msg_size (&frames[2]), batches[partition]);
+                    s_apply (self, partition, seq, zmq_msg_data (&m->frames[2]),
+                             zmq_msg_size (&m->frames[2]), m->event, batches[partition]);
+                    m->event = NULL;            /* s_apply freed it */
                     applied++;
                 } else if (seq > pt->pending + 1)
                     s_count (pt->gaps, 1);
             }
         }
-        for (size_t i = 0; i < count; i++)
-            zmq_msg_close (&frames[i]);
+        cj_envelope_free (&m->event);
+        for (size_t f = 0; f < m->count; f++)
+            zmq_msg_close (&m->frames[f]);
     }
+    free (in);
     return applied;
+}
+
+/*  An event of an outbox range decoded ahead; the list ends with seq 0.  */
+typedef struct {
+    uint64_t       seq;
+    cj_envelope_t *event;
+} s_catch_up_item_t;
+
+/*  Decodes the events of an XRANGE reply that catch-up will apply (up to 'max', in order
+ *  after the pending cursor) and hands them to the read-ahead. Returns them (NULL when there
+ *  are none or memory is short: the catch-up then decodes as it applies).  */
+static s_catch_up_item_t *
+s_read_ahead_range (cj_sub_t *self, uint32_t partition, const redisReply *reply,
+                    cj_batch_t *batch, size_t max)
+{
+    size_t cap = 0;
+    for (size_t e = 0; e < reply->elements; e++)
+        cap += reply->element[e]->element[1]->elements / 2;
+    cap = cap < max ? cap : max;
+    s_catch_up_item_t *out = calloc (cap + 1, sizeof *out);
+    cj_sub_item_t *items = calloc (cap + 1, sizeof *items);
+    size_t k = 0;
+    uint64_t next = self->part[partition].pending;
+    for (size_t e = 0; out && items && e < reply->elements && k < cap; e++) {
+        const redisReply *fields = reply->element[e]->element[1];
+        for (size_t f = 0; f + 1 < fields->elements && k < cap; f += 2) {
+            uint64_t seq;
+            if (s_parse_u64 (fields->element[f]->str, fields->element[f]->len, &seq) != 0
+                || seq <= next)
+                continue;
+            if (seq != next + 1)
+                goto done;
+            cj_problems_t problems;
+            cj_problems_init (&problems);
+            cj_envelope_t *event = cj_envelope_decode (fields->element[f + 1]->str,
+                                                       fields->element[f + 1]->len, &problems);
+            next = seq;
+            if (!event)
+                continue;
+            out[k] = (s_catch_up_item_t) { seq, event };
+            items[k++] = (cj_sub_item_t) { partition, seq, event, batch };
+        }
+    }
+done:
+    if (k)
+        self->read_ahead (self->arg, items, k);
+    free (items);
+    if (out && k == 0) {
+        free (out);
+        out = NULL;
+    }
+    return out;
 }
 
 /*  Reads events of 'partition' after its pending cursor from the producer's outbox and
@@ -508,6 +635,11 @@ s_catch_up_partition (cj_sub_t *self, uint32_t partition, cj_batch_t *batch, siz
             return -1;
         }
         uint64_t before = pt->pending;
+        s_catch_up_item_t *ahead = self->read_ahead
+                                   ? s_read_ahead_range (self, partition, reply, batch,
+                                                         max - (size_t) applied)
+                                   : NULL;
+        size_t next_ahead = 0;
         for (size_t e = 0; e < reply->elements && (size_t) applied < max; e++) {
             redisReply *fields = reply->element[e]->element[1];
             for (size_t f = 0; f + 1 < fields->elements && (size_t) applied < max; f += 2) {
@@ -519,14 +651,22 @@ s_catch_up_partition (cj_sub_t *self, uint32_t partition, cj_batch_t *batch, siz
                     pt->stuck = true;       /* trimmed before we applied it: never skip */
                     break;
                 }
+                cj_envelope_t *event = NULL;
+                if (ahead && ahead[next_ahead].seq == seq) {
+                    event = ahead[next_ahead].event;
+                    ahead[next_ahead++].event = NULL;
+                }
                 s_apply (self, partition, seq, fields->element[f + 1]->str,
-                         fields->element[f + 1]->len, batch);
+                         fields->element[f + 1]->len, event, batch);
                 s_count (pt->redelivered, 1);
                 applied++;
             }
             if (pt->stuck)
                 break;
         }
+        for (size_t i = 0; ahead && ahead[i].seq; i++)
+            cj_envelope_free (&ahead[i].event);
+        free (ahead);
         freeReplyObject (reply);
         if (pt->pending == before) {         /* the outbox has nothing after our cursor */
             if (pt->head > pt->pending)

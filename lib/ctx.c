@@ -8,6 +8,14 @@
 
 #define S_DEFER_MAX 64
 
+/*  A read a probe wanted: 'name' is "key\0field\0" (field "" and 'hash' false for a string
+ *  key).  */
+typedef struct {
+    cj_batch_t *batch;
+    char       *name;
+    bool        hash;
+} s_want_t;
+
 struct cj_ctx_t {
     cj_ctx_env_t         env;
     cj_batch_t          *batch;
@@ -19,6 +27,9 @@ struct cj_ctx_t {
     cj_arena_t          *arena;     /* made on first use, reset by cj_ctx_end */
     size_t               ndefer;
     struct { void (*fn) (void *); void *ptr; } defer[S_DEFER_MAX];
+    bool                 probing, missed;
+    s_want_t            *wants;     /* reads wanted by probes, until cj_ctx_prefetch */
+    size_t               nwants, cwants;
 };
 
 cj_store_t        *cj_ctx_store (cj_ctx_t *ctx) { return ctx->env.store; }
@@ -54,7 +65,30 @@ s_copy_out (const void *data, size_t len, char **ret_value, size_t *ret_len)
     return 1;
 }
 
-/*  The batch's pending write of ('key', 'field'), else Redis ('field' NULL: a string key).  */
+/*  Notes a read the probe could not answer.  */
+static void
+s_want (cj_ctx_t *ctx, const char *key, const char *field)
+{
+    ctx->missed = true;
+    if (ctx->nwants == ctx->cwants) {
+        size_t cap = ctx->cwants ? ctx->cwants * 2 : 256;
+        s_want_t *grown = realloc (ctx->wants, cap * sizeof *grown);
+        if (!grown)
+            return;                 /* a read ahead is only a hint */
+        ctx->wants = grown;
+        ctx->cwants = cap;
+    }
+    size_t klen = strlen (key), flen = field ? strlen (field) : 0;
+    char *name = malloc (klen + flen + 2);
+    if (!name)
+        return;
+    memcpy (name, key, klen + 1);
+    memcpy (name + klen + 1, field ? field : "", flen + 1);
+    ctx->wants[ctx->nwants++] = (s_want_t) { ctx->batch, name, field != NULL };
+}
+
+/*  What the handler's message sees of ('key', 'field') ('field' NULL: a string key): the
+ *  batch's pending write, else the batch's read cache, else Redis (cached for the turn).  */
 static int
 s_ctx_read (cj_ctx_t *ctx, const char *key, const char *field, char **ret_value,
             size_t *ret_len)
@@ -64,12 +98,18 @@ s_ctx_read (cj_ctx_t *ctx, const char *key, const char *field, char **ret_value,
         size_t len;
         cj_batch_lookup_t found = field ? cj_batch_hget (ctx->batch, key, field, &data, &len)
                                         : cj_batch_get (ctx->batch, key, &data, &len);
+        if (found == CJ_BATCH_ABSENT)
+            found = cj_batch_cache_get (ctx->batch, key, field, &data, &len);
         if (found == CJ_BATCH_VALUE)
             return s_copy_out (data, len, ret_value, ret_len);
         if (found == CJ_BATCH_DELETED)
             return 0;
         if (found == CJ_BATCH_UNKNOWN)
             return -1;         /* a handler that reads what it HINCRBYs must keep the sum itself */
+        if (ctx->probing) {
+            s_want (ctx, key, field);
+            return -1;
+        }
     }
     redisReply *reply = field ? cj_store_command (ctx->env.store, "HGET %s %s", key, field)
                               : cj_store_command (ctx->env.store, "GET %s", key);
@@ -78,8 +118,54 @@ s_ctx_read (cj_ctx_t *ctx, const char *key, const char *field, char **ret_value,
     int rc = reply->type == REDIS_REPLY_STRING ? s_copy_out (reply->str, reply->len, ret_value,
                                                             ret_len)
              : reply->type == REDIS_REPLY_NIL  ? 0 : -1;
+    if (rc >= 0 && ctx->batch)
+        cj_batch_cache_put (ctx->batch, key, field, rc == 1 ? reply->str : NULL,
+                            rc == 1 ? reply->len : 0);
     freeReplyObject (reply);
     return rc;
+}
+
+void cj_ctx_probe (cj_ctx_t *ctx, bool on) { ctx->probing = on; }
+bool cj_ctx_probing (const cj_ctx_t *ctx) { return ctx->probing; }
+bool cj_ctx_probe_missed (const cj_ctx_t *ctx) { return ctx->missed; }
+
+static void
+s_wants_clear (cj_ctx_t *ctx)
+{
+    for (size_t i = 0; i < ctx->nwants; i++)
+        free (ctx->wants[i].name);
+    ctx->nwants = 0;
+}
+
+int
+cj_ctx_prefetch (cj_ctx_t *ctx)
+{
+    int rc = 0;
+    size_t sent = 0;
+    for (; sent < ctx->nwants; sent++) {
+        s_want_t *w = &ctx->wants[sent];
+        const char *argv[3] = { w->hash ? "HGET" : "GET", w->name,
+                                w->name + strlen (w->name) + 1 };
+        if (cj_store_append (ctx->env.store, w->hash ? 3 : 2, argv, NULL) != 0) {
+            rc = -1;
+            break;
+        }
+    }
+    for (size_t i = 0; i < sent; i++) {
+        redisReply *reply = cj_store_get_reply (ctx->env.store);
+        if (!reply) {
+            rc = -1;
+            break;              /* the connection is gone: the rest has no replies */
+        }
+        s_want_t *w = &ctx->wants[i];
+        if (rc == 0 && (reply->type == REDIS_REPLY_STRING || reply->type == REDIS_REPLY_NIL))
+            cj_batch_cache_put (w->batch, w->name, w->hash ? w->name + strlen (w->name) + 1 : NULL,
+                                reply->type == REDIS_REPLY_STRING ? reply->str : NULL,
+                                reply->type == REDIS_REPLY_STRING ? reply->len : 0);
+        freeReplyObject (reply);
+    }
+    s_wants_clear (ctx);
+    return rc < 0 ? -1 : (int) sent;
 }
 
 int
@@ -110,6 +196,8 @@ cj_ctx_destroy (cj_ctx_t **self_p)
     if (!self_p || !*self_p)
         return;
     cj_ctx_end (*self_p);
+    s_wants_clear (*self_p);
+    free ((*self_p)->wants);
     cj_arena_destroy (&(*self_p)->arena);
     free (*self_p);
     *self_p = NULL;
@@ -125,6 +213,7 @@ cj_ctx_begin (cj_ctx_t *self, cj_batch_t *batch, uint32_t partition, uint64_t se
     self->seq = seq;
     self->cause = cause;
     self->emitted = 0;
+    self->missed = false;
     cj_problems_init (&self->problems);
 }
 

@@ -22,6 +22,7 @@
 #define S_TRIM_EVERY_MS   10000
 #define S_HEARTBEAT_MS    1000
 #define S_CATCHUP_MAX     4096      /* events read from outboxes per loop turn */
+#define S_PROBE_ROUNDS    4         /* read-ahead rounds: reads that depend on reads */
 #define S_STOP_GRACE_MS   8000
 
 static volatile sig_atomic_t s_stop_requested = 0;
@@ -382,8 +383,14 @@ s_fetch_events (cj_service_t *self, const cj_envelope_t *env, Chejian__V1__Event
 {
     const Chejian__V1__FetchEvents *q = (const Chejian__V1__FetchEvents *) cj_envelope_body (env);
     if (q->max_events > 1000 || q->n_body_numbers > 64) {
-        cj_problems_add (problems, q->max_events > 1000 ? "max_events" : "body_numbers",
-                         CJ_E_OUT_OF_RANGE, "max_events is 1..1000, body_numbers at most 64");
+        cj_problems_push (problems, "%s", cj_body_name (env->body_case));
+        if (q->max_events > 1000)
+            cj_problems_add (problems, "max_events", CJ_E_OUT_OF_RANGE,
+                             "must be from 1 to 1000, or 0 for 100 (got %u)", q->max_events);
+        if (q->n_body_numbers > 64)
+            cj_problems_add (problems, "body_numbers", CJ_E_TOO_MANY,
+                             "at most 64 body numbers (got %zu)", q->n_body_numbers);
+        cj_problems_pop (problems);
         return -1;
     }
     uint32_t p = cj_partition_of (env->county, self->partitions), max = q->max_events ? q->max_events : 100;
@@ -765,6 +772,81 @@ s_write_dedup (cj_service_t *self, uint32_t p)
     return 0;
 }
 
+/*  ---- reading ahead ----  */
+
+typedef struct {
+    const cj_handler_t  *handler;
+    uint32_t             partition;
+    uint64_t             seq;
+    const cj_envelope_t *env;
+    cj_batch_t          *batch;
+    bool                 done;      /* its probe missed nothing */
+} s_probe_t;
+
+/*  Runs the handlers of 'items' in probing mode, fetching what they missed after each round,
+ *  until a round misses nothing (or S_PROBE_ROUNDS). Changes no batch.  */
+static void
+s_probe (cj_service_t *self, s_probe_t *items, size_t n)
+{
+    cj_ctx_t *ctx = self->ctx;
+    for (int round = 0; round < S_PROBE_ROUNDS; round++) {
+        bool missed = false;
+        cj_ctx_probe (ctx, true);
+        for (size_t i = 0; i < n; i++) {
+            s_probe_t *it = &items[i];
+            if (it->done)
+                continue;
+            cj_ctx_begin (ctx, it->batch, it->partition, it->seq, it->env);
+            cj_batch_mark_t mark = cj_batch_mark (it->batch);
+            it->handler->apply (ctx, it->env);
+            cj_batch_rollback (it->batch, mark);
+            it->done = !cj_ctx_probe_missed (ctx);
+            missed = missed || !it->done;
+        }
+        cj_ctx_end (ctx);
+        cj_ctx_probe (ctx, false);
+        if (!missed || cj_ctx_prefetch (ctx) <= 0)
+            break;
+    }
+}
+
+/*  The commands of this turn that will be applied, read ahead.  */
+static void
+s_read_ahead_commands (cj_service_t *self)
+{
+    s_probe_t *items = malloc (self->nreq * sizeof *items);
+    size_t n = 0;
+    for (size_t i = 0; items && i < self->nreq; i++) {
+        s_request_t *r = &self->req[i];
+        if (!r->done && cj_body_kind (r->env->body_case) == CJ_KIND_COMMAND && !r->outcome
+            && r->dup_of < 0 && r->handler && r->handler->apply)
+            items[n++] = (s_probe_t) { r->handler, r->partition, 0, r->env,
+                                       self->batch[r->partition], false };
+    }
+    if (n)
+        s_probe (self, items, n);
+    free (items);
+}
+
+/*  The subscription's read-ahead (cj_sub_read_ahead_fn).  */
+static void
+s_read_ahead_events (void *arg, const cj_sub_item_t *events, size_t n)
+{
+    s_sub_arg_t *sa = arg;
+    s_probe_t *items = malloc (n * sizeof *items);
+    size_t k = 0;
+    for (size_t i = 0; items && i < n; i++) {
+        const cj_handler_t *h = s_find_handler (sa->def->handlers, sa->def->nhandlers,
+                                                events[i].event->body_case);
+        if (h && h->apply)
+            items[k++] = (s_probe_t) { h, events[i].partition, events[i].seq, events[i].event,
+                                       events[i].batch, false };
+    }
+    if (k)
+        s_probe (sa->service, items, k);
+    free (items);
+}
+
 /*  The subscription callback: finds the service's handler for the event and applies it.  */
 static int
 s_apply_event (void *arg, uint32_t partition, uint64_t seq, const cj_envelope_t *event,
@@ -930,6 +1012,8 @@ s_turn (cj_service_t *self, bool take_requests)
     bool redis_ok = cj_store_connect (self->store) == 0;
     if (redis_ok && s_dedup_lookup (self) != 0)
         redis_ok = false;
+    if (redis_ok && self->def->read_ahead)
+        s_read_ahead_commands (self);
     for (size_t i = 0; i < self->nreq; i++) {
         s_request_t *r = &self->req[i];
         if (r->done || cj_body_kind (r->env->body_case) != CJ_KIND_COMMAND)
@@ -1230,6 +1314,8 @@ s_init (cj_service_t *self)
                                     sd->producer, endpoint, self->partitions,
                                     (int) cj_config_int (config, "CHEJIAN_SUB_HWM"),
                                     s_apply_event, &self->sub_args[i]);
+        if (self->subs[i] && def->read_ahead)
+            cj_sub_set_read_ahead (self->subs[i], s_read_ahead_events);
         if (!self->subs[i]) {
             cj_error ("%s=%s: cannot connect: %s", sd->endpoint_var, endpoint,
                       zmq_strerror (errno));

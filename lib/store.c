@@ -105,6 +105,14 @@ typedef struct {
     char        argc_text[12];  /* argc as text, filled when the command is built */
 } s_op_t;
 
+/*  One read-cache entry: "key\0field" (or "key" for a string key) then the value.  */
+typedef struct {
+    char    *bytes;      /* NULL: free slot */
+    size_t   klen, vlen;
+    bool     present;
+    uint64_t hash;
+} s_cached_t;
+
 struct cj_batch_t {
     char      service[32];
     char      prefix[32];      /* "cj:{p3}:" - every key must start with it */
@@ -119,6 +127,9 @@ struct cj_batch_t {
     size_t    nops, cops;
     s_span_t *events;
     size_t    nevents, cevents;
+    /* the read cache: open addressing, 'ccap' a power of two (0: none yet) */
+    s_cached_t *cache;
+    size_t      ncache, ccap;
     /* built at commit time */
     const char **argv;
     size_t      *argvlen;
@@ -556,6 +567,9 @@ cj_batch_destroy (cj_batch_t **self_p)
     free (self->events);
     free (self->argv);
     free (self->argvlen);
+    for (size_t i = 0; i < self->ccap; i++)
+        free (self->cache[i].bytes);
+    free (self->cache);
     free (self);
     *self_p = NULL;
 }
@@ -569,6 +583,110 @@ cj_batch_reset (cj_batch_t *self, const char *service, uint32_t partition, uint6
     self->partition = partition;
     self->token = token;
     self->nbytes = self->nspans = self->nops = self->nevents = 0;
+    if (self->ncache) {
+        for (size_t i = 0; i < self->ccap; i++) {
+            free (self->cache[i].bytes);
+            self->cache[i].bytes = NULL;
+        }
+        self->ncache = 0;
+    }
+}
+
+/*  ---- the read cache ----  */
+
+/*  The cache's name of ('key', 'field'): "key\0field", or "key\0\1" for a string key (a
+ *  field never starts with \1 in our key space, and the two never collide).  */
+static size_t
+s_cache_name (char *buf, size_t size, const char *key, const char *field)
+{
+    size_t klen = strlen (key), flen = field ? strlen (field) : 1;
+    if (klen + 1 + flen > size)
+        return 0;
+    memcpy (buf, key, klen);
+    buf[klen] = 0;
+    memcpy (buf + klen + 1, field ? field : "\1", flen);
+    return klen + 1 + flen;
+}
+
+static uint64_t
+s_fnv (const char *data, size_t len)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (uint8_t) data[i]) * 1099511628211ULL;
+    return h;
+}
+
+static s_cached_t *
+s_cache_slot (const cj_batch_t *self, const char *name, size_t nlen, uint64_t hash)
+{
+    size_t mask = self->ccap - 1;
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+        s_cached_t *e = &self->cache[i];
+        if (!e->bytes || (e->hash == hash && e->klen == nlen && memcmp (e->bytes, name, nlen) == 0))
+            return e;
+    }
+}
+
+static int
+s_cache_grow (cj_batch_t *self)
+{
+    size_t cap = self->ccap ? self->ccap * 2 : 1024;
+    s_cached_t *old = self->cache, *grown = calloc (cap, sizeof *grown);
+    if (!grown)
+        return -1;
+    size_t old_cap = self->ccap;
+    self->cache = grown;
+    self->ccap = cap;
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i].bytes)
+            *s_cache_slot (self, old[i].bytes, old[i].klen, old[i].hash) = old[i];
+    free (old);
+    return 0;
+}
+
+int
+cj_batch_cache_put (cj_batch_t *self, const char *key, const char *field, const void *value,
+                    size_t len)
+{
+    char name[2 * CJ_KEY_MAX];
+    size_t nlen = s_cache_name (name, sizeof name, key, field);
+    if (nlen == 0)
+        return -1;
+    if ((self->ncache + 1) * 2 > self->ccap && s_cache_grow (self) != 0)
+        return -1;
+    uint64_t hash = s_fnv (name, nlen);
+    s_cached_t *e = s_cache_slot (self, name, nlen, hash);
+    char *bytes = malloc (nlen + (value ? len : 0) + 1);
+    if (!bytes)
+        return -1;
+    memcpy (bytes, name, nlen);
+    if (value)
+        memcpy (bytes + nlen, value, len);
+    if (!e->bytes)
+        self->ncache++;
+    free (e->bytes);
+    *e = (s_cached_t) { .bytes = bytes, .klen = nlen, .vlen = value ? len : 0,
+                        .present = value != NULL, .hash = hash };
+    return 0;
+}
+
+cj_batch_lookup_t
+cj_batch_cache_get (const cj_batch_t *self, const char *key, const char *field,
+                    const void **ret_value, size_t *ret_len)
+{
+    char name[2 * CJ_KEY_MAX];
+    size_t nlen = self->ncache ? s_cache_name (name, sizeof name, key, field) : 0;
+    if (nlen == 0)
+        return CJ_BATCH_ABSENT;
+    const s_cached_t *e = s_cache_slot (self, name, nlen, s_fnv (name, nlen));
+    if (!e->bytes)
+        return CJ_BATCH_ABSENT;
+    if (!e->present)
+        return CJ_BATCH_DELETED;
+    *ret_value = e->bytes + e->klen;
+    *ret_len = e->vlen;
+    return CJ_BATCH_VALUE;
 }
 
 uint32_t cj_batch_partition (const cj_batch_t *self) { return self->partition; }

@@ -93,6 +93,18 @@ void      cj_sub_destroy (cj_sub_t **self_p);
 void     *cj_sub_socket (cj_sub_t *self);
 const char *cj_sub_producer (const cj_sub_t *self);
 
+/*  Reading ahead (optional): before applying what it drained or caught up, the subscription
+ *  hands the runtime the events it is about to apply, in order, so that it can fetch the
+ *  state they will read in one round trip (cj_ctx_prefetch). A hint: it changes nothing.  */
+typedef struct {
+    uint32_t             partition;
+    uint64_t             seq;
+    const cj_envelope_t *event;
+    cj_batch_t          *batch;
+} cj_sub_item_t;
+typedef void (cj_sub_read_ahead_fn) (void *arg, const cj_sub_item_t *items, size_t n);
+void cj_sub_set_read_ahead (cj_sub_t *self, cj_sub_read_ahead_fn *fn);
+
 /*  Starts consuming 'partition' (the consumer now owns it): loads the durable cursor and the
  *  producer's head from Redis and registers the consumer for outbox trimming. Returns 0 or -1.  */
 int  cj_sub_own (cj_sub_t *self, uint32_t partition);

@@ -9,6 +9,7 @@
 #ifndef CHEJIAN_CTX_H
 #define CHEJIAN_CTX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -61,6 +62,22 @@ int              cj_ctx_emit (cj_ctx_t *ctx, cj_envelope_t *event);
 int              cj_ctx_hget (cj_ctx_t *ctx, const char *key, const char *field,
                               char **ret_value, size_t *ret_len);
 int              cj_ctx_get (cj_ctx_t *ctx, const char *key, char **ret_value, size_t *ret_len);
+/*  ---- reading ahead ----
+ *  A runtime that handles many messages in a turn can run each handler once first in
+ *  probing mode: a read that neither the batch's pending writes nor its read cache can
+ *  answer is noted as wanted and fails (-1), the handler gives up, and its writes are rolled
+ *  back. cj_ctx_prefetch then fetches everything wanted, for every message, in one pipelined
+ *  round trip into the batches' read caches; a second probe finds the reads that depended on
+ *  the first, and so on. The real pass then reads from memory. Only for handlers whose sole
+ *  effects are the batch's writes and events (no state of their own in memory).  */
+void             cj_ctx_probe (cj_ctx_t *ctx, bool on);
+bool             cj_ctx_probing (const cj_ctx_t *ctx);
+/*  True when the message begun last wanted a read that was not cached.  */
+bool             cj_ctx_probe_missed (const cj_ctx_t *ctx);
+/*  Reads every wanted key into its batch's read cache in one pipelined round trip. Returns
+ *  the number fetched, or -1 when Redis cannot answer (nothing is cached then).  */
+int              cj_ctx_prefetch (cj_ctx_t *ctx);
+
 /*  Memory for this message (unpacked records, events, query results): valid until the reply
  *  is sent, freed with the context's next message. NULL when out of memory.  */
 cj_arena_t      *cj_ctx_arena (cj_ctx_t *ctx);

@@ -80,6 +80,11 @@ typedef struct {
     cj_partition_fn          *partition_reset;
     cj_flush_fn              *flush;
     void                     *arg;
+    /*  Read ahead (see cj_ctx_probe): before applying a turn's commands and events, run each
+     *  handler in probing mode to learn the state it reads, and fetch that for the whole turn
+     *  in a few pipelined round trips instead of one per read. Only for services whose
+     *  handlers have no effects beyond the batch (payroll keeps aggregates in memory).  */
+    bool                      read_ahead;
     int                       default_port_base;  /* ROUTER port; PUB +1; metrics +1000 */
     /*  Called once the configuration is loaded, before any socket or Redis connection: loads
      *  what the service needs (key files ...). Returns 0, or -1 with a message in 'err' naming

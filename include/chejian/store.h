@@ -147,6 +147,19 @@ cj_batch_lookup_t cj_batch_hget (const cj_batch_t *self, const char *key, const 
 cj_batch_lookup_t cj_batch_get (const cj_batch_t *self, const char *key,
                                 const void **ret_value, size_t *ret_len);
 
+/*  The batch's read cache: what Redis held for a key (and field) when it was read this turn,
+ *  so that a handler's read is answered from memory after the runtime fetched it ahead for
+ *  many messages in one pipelined round trip (see cj_ctx_prefetch). The partition has one
+ *  owner, so nothing else changes these keys during the turn; pending writes of the batch
+ *  still come first (cj_batch_hget). Emptied by cj_batch_reset. 'field' NULL: a string key;
+ *  'value' NULL: Redis had nothing.  */
+int               cj_batch_cache_put (cj_batch_t *self, const char *key, const char *field,
+                                      const void *value, size_t len);
+/*  CJ_BATCH_VALUE with the cached bytes, CJ_BATCH_DELETED when Redis had nothing, or
+ *  CJ_BATCH_ABSENT when not cached.  */
+cj_batch_lookup_t cj_batch_cache_get (const cj_batch_t *self, const char *key, const char *field,
+                                      const void **ret_value, size_t *ret_len);
+
 /*  Savepoints: a handler that fails after queueing writes rolls back to its mark, so a
  *  rejected command changes nothing.  */
 typedef struct {

@@ -26,13 +26,15 @@ adj_policy_rule (const adj_policy_t *policy, int rule)
 /*  ---- the catalogue, cached per partition ----  */
 
 /*  The partition's cache slot; none for queries, which may read a partition another
- *  instance owns (commands and events only run where this instance holds the lease).  */
+ *  instance owns (commands and events only run where this instance holds the lease), and
+ *  none for the runtime's read-ahead probes, which must leave memory as it was.  */
 static s_catalog_t **
 s_cache (adj_call_t *c)
 {
     adjudicator_t *adj = cj_ctx_arg (c->ctx);
     uint32_t p = cj_ctx_partition (c->ctx);
-    return p < ADJ_CATALOG_CACHE && !c->ack ? (s_catalog_t **) &adj->catalog[p] : NULL;
+    return p < ADJ_CATALOG_CACHE && !c->ack && !cj_ctx_probing (c->ctx)
+           ? (s_catalog_t **) &adj->catalog[p] : NULL;
 }
 
 void

@@ -125,6 +125,7 @@ adjudicator_service_def (cj_service_def_t *def, adjudicator_t *adj)
         .noptions = S_COUNT (s_options),
         .partition_reset = s_partition_reset,
         .arg = adj,
+        .read_ahead = true,
         .default_port_base = ADJUDICATOR_PORT_BASE,
         .init = s_init,
         .fini = s_fini,

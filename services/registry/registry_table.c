@@ -75,6 +75,7 @@ registry_service_def (cj_service_def_t *def, registry_t *registry)
         .options = s_options,
         .noptions = sizeof s_options / sizeof s_options[0],
         .arg = registry,
+        .read_ahead = true,
         .default_port_base = REGISTRY_PORT_BASE,
         .init = s_init,
         .fini = s_fini,

@@ -1,6 +1,6 @@
 /*  test_store.c - the store against the real redis-server of the test fixture: URL parsing,
  *  key space, leases, the fenced commit (dense seqs, refusal of a stale token, whole or
- *  nothing), savepoints and reconnection.  */
+ *  nothing), savepoints, reconnection, and the read cache with the context's read-ahead.  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "chejian/ctx.h"
 #include "chejian/store.h"
 #include "test_support.h"
 
@@ -287,6 +288,105 @@ test_unreachable_reports_cause (void **state)
     cj_store_destroy (&store);
 }
 
+static void
+test_read_cache (void **state)
+{
+    (void) state;
+    cj_batch_t *batch = cj_batch_new ();
+    cj_batch_reset (batch, "svc", 0, 1);
+    const void *v;
+    size_t len;
+    assert_int_equal (cj_batch_cache_get (batch, "cj:{p0}:svc:h", "f", &v, &len), CJ_BATCH_ABSENT);
+    assert_int_equal (cj_batch_cache_put (batch, "cj:{p0}:svc:h", "f", "one", 3), 0);
+    assert_int_equal (cj_batch_cache_put (batch, "cj:{p0}:svc:h", "g", NULL, 0), 0);
+    assert_int_equal (cj_batch_cache_put (batch, "cj:{p0}:svc:s", NULL, "str", 3), 0);
+    assert_int_equal (cj_batch_cache_get (batch, "cj:{p0}:svc:h", "f", &v, &len), CJ_BATCH_VALUE);
+    assert_int_equal (len, 3);
+    assert_memory_equal (v, "one", 3);
+    assert_int_equal (cj_batch_cache_get (batch, "cj:{p0}:svc:h", "g", &v, &len), CJ_BATCH_DELETED);
+    assert_int_equal (cj_batch_cache_get (batch, "cj:{p0}:svc:h", NULL, &v, &len), CJ_BATCH_ABSENT);
+    assert_int_equal (cj_batch_cache_get (batch, "cj:{p0}:svc:s", NULL, &v, &len), CJ_BATCH_VALUE);
+    assert_int_equal (cj_batch_cache_get (batch, "cj:{p0}:svc:s", "", &v, &len), CJ_BATCH_ABSENT);
+    /* overwrite, then grow well past the first table */
+    assert_int_equal (cj_batch_cache_put (batch, "cj:{p0}:svc:h", "f", "two!", 4), 0);
+    assert_int_equal (cj_batch_cache_get (batch, "cj:{p0}:svc:h", "f", &v, &len), CJ_BATCH_VALUE);
+    assert_int_equal (len, 4);
+    char field[32];
+    for (int i = 0; i < 5000; i++) {
+        snprintf (field, sizeof field, "k%d", i);
+        assert_int_equal (cj_batch_cache_put (batch, "cj:{p0}:svc:many", field, field,
+                                              strlen (field)), 0);
+    }
+    for (int i = 0; i < 5000; i++) {
+        snprintf (field, sizeof field, "k%d", i);
+        assert_int_equal (cj_batch_cache_get (batch, "cj:{p0}:svc:many", field, &v, &len),
+                          CJ_BATCH_VALUE);
+        assert_int_equal (len, strlen (field));
+        assert_memory_equal (v, field, len);
+    }
+    cj_batch_reset (batch, "svc", 0, 1);     /* a new turn forgets what it read */
+    assert_int_equal (cj_batch_cache_get (batch, "cj:{p0}:svc:h", "f", &v, &len), CJ_BATCH_ABSENT);
+    assert_int_equal (cj_batch_cache_get (batch, "cj:{p0}:svc:many", "k7", &v, &len),
+                      CJ_BATCH_ABSENT);
+    cj_batch_destroy (&batch);
+}
+
+/*  A probe notes what it could not read and fails; cj_ctx_prefetch fetches it all at once;
+ *  reads then come from the cache (the turn's snapshot), after the batch's own writes.  */
+static void
+test_ctx_read_ahead (void **state)
+{
+    (void) state;
+    cj_store_t *store = s_store ();
+    redisReply *r = cj_store_command (store, "HSET cj:{p0}:svc:h a 1 b 2");
+    freeReplyObject (r);
+    cj_ctx_env_t env = { .store = store, .name = "svc", .short_name = "svc" };
+    cj_ctx_t *ctx = cj_ctx_new (&env);
+    cj_batch_t *batch = cj_batch_new ();
+    cj_batch_reset (batch, "svc", 0, 1);
+    char *value = NULL;
+    cj_ctx_probe (ctx, true);
+    cj_ctx_begin (ctx, batch, 0, 0, NULL);
+    assert_false (cj_ctx_probe_missed (ctx));
+    assert_int_equal (cj_ctx_hget (ctx, "cj:{p0}:svc:h", "a", &value, NULL), -1);
+    assert_int_equal (cj_ctx_hget (ctx, "cj:{p0}:svc:h", "zz", &value, NULL), -1);
+    assert_true (cj_ctx_probe_missed (ctx));
+    assert_int_equal (cj_ctx_prefetch (ctx), 2);
+    cj_ctx_begin (ctx, batch, 0, 0, NULL);
+    assert_int_equal (cj_ctx_hget (ctx, "cj:{p0}:svc:h", "a", &value, NULL), 1);
+    assert_string_equal (value, "1");
+    free (value);
+    assert_int_equal (cj_ctx_hget (ctx, "cj:{p0}:svc:h", "zz", &value, NULL), 0);
+    assert_false (cj_ctx_probe_missed (ctx));
+    cj_ctx_probe (ctx, false);
+    /* Redis changes behind the turn's back (it cannot, with a lease): the turn keeps its
+       snapshot; the batch's own pending write comes first. */
+    r = cj_store_command (store, "HSET cj:{p0}:svc:h a 9");
+    freeReplyObject (r);
+    assert_int_equal (cj_ctx_hget (ctx, "cj:{p0}:svc:h", "a", &value, NULL), 1);
+    assert_string_equal (value, "1");
+    free (value);
+    assert_int_equal (cj_batch_hset (batch, "cj:{p0}:svc:h", "a", "5", 1), 0);
+    assert_int_equal (cj_ctx_hget (ctx, "cj:{p0}:svc:h", "a", &value, NULL), 1);
+    assert_string_equal (value, "5");
+    free (value);
+    /* not probing: a miss reads Redis and is cached */
+    assert_int_equal (cj_ctx_hget (ctx, "cj:{p0}:svc:h", "b", &value, NULL), 1);
+    assert_string_equal (value, "2");
+    free (value);
+    const void *v;
+    size_t len;
+    assert_int_equal (cj_batch_cache_get (batch, "cj:{p0}:svc:h", "b", &v, &len), CJ_BATCH_VALUE);
+    cj_batch_reset (batch, "svc", 0, 1);
+    cj_ctx_begin (ctx, batch, 0, 0, NULL);
+    assert_int_equal (cj_ctx_hget (ctx, "cj:{p0}:svc:h", "a", &value, NULL), 1);
+    assert_string_equal (value, "9");
+    free (value);
+    cj_ctx_destroy (&ctx);
+    cj_batch_destroy (&batch);
+    cj_store_destroy (&store);
+}
+
 int
 main (void)
 {
@@ -304,6 +404,8 @@ main (void)
         cmocka_unit_test (test_batch_reads_back_pending_writes),
         cmocka_unit_test (test_reconnects_and_reloads_scripts),
         cmocka_unit_test (test_unreachable_reports_cause),
+        cmocka_unit_test (test_read_cache),
+        cmocka_unit_test (test_ctx_read_ahead),
     };
     return cmocka_run_group_tests_name ("store", tests, NULL, NULL);
 }
