@@ -33,7 +33,7 @@
 #include "chejian/envelope.h"
 #include "chejian/ident.h"
 #include "chejian/pseudonym.h"
-#include "registry_feed.h"
+#include "bench_feed.h"
 
 #define PARTITIONS 8
 #define PERIOD0    202001
@@ -104,126 +104,7 @@ s_stop (pid_t pid)
     waitpid (pid, NULL, 0);
 }
 
-/*  The peak resident memory of a process, in MiB.  */
-static double
-s_peak_mib (pid_t pid)
-{
-    char path[64], line[256];
-    snprintf (path, sizeof path, "/proc/%d/status", (int) pid);
-    FILE *f = fopen (path, "r");
-    long kib = 0;
-    while (f && fgets (line, sizeof line, f))
-        if (sscanf (line, "VmHWM: %ld kB", &kib) == 1)
-            break;
-    if (f)
-        fclose (f);
-    return (double) kib / 1024.0;
-}
-
-/*  CPU seconds (user + system) a process has used so far.  */
-static double
-s_cpu (pid_t pid)
-{
-    char path[64];
-    snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
-    FILE *f = fopen (path, "r");
-    unsigned long utime = 0, stime = 0;
-    if (f && fscanf (f, "%*d %*s %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-                     &utime, &stime) != 2)
-        utime = stime = 0;
-    if (f)
-        fclose (f);
-    return (double) (utime + stime) / (double) sysconf (_SC_CLK_TCK);
-}
-
-/*  ---- Redis ----  */
-
-/*  CPU seconds Redis has used: its own ('children' false) or its forks' (AOF rewrites).  */
-static double
-s_redis_cpu (bool children)
-{
-    redisReply *r = cj_store_command (B.store, "INFO cpu");
-    double sys = 0, user = 0;
-    const char *suffix = children ? "_children" : "";
-    char key[64];
-    if (r && r->type == REDIS_REPLY_STRING) {
-        snprintf (key, sizeof key, "used_cpu_sys%s:", suffix);
-        const char *p = strstr (r->str, key);
-        sys = p ? strtod (p + strlen (key), NULL) : 0;
-        snprintf (key, sizeof key, "used_cpu_user%s:", suffix);
-        p = strstr (r->str, key);
-        user = p ? strtod (p + strlen (key), NULL) : 0;
-    }
-    if (r)
-        freeReplyObject (r);
-    return sys + user;
-}
-
-static uint64_t
-s_hget (uint32_t p, const char *svc, const char *name, const char *field)
-{
-    char key[CJ_KEY_MAX];
-    cj_key (key, sizeof key, p, svc, "%s", name);
-    redisReply *r = cj_store_command (B.store, "HGET %s %s", key, field);
-    uint64_t v = r && r->type == REDIS_REPLY_STRING ? strtoull (r->str, NULL, 10) : 0;
-    if (r)
-        freeReplyObject (r);
-    return v;
-}
-
-/*  Events 'consumer' is behind 'producer' over every partition, as Redis records it.  */
-static uint64_t
-s_behind (const char *consumer, const char *producer)
-{
-    uint64_t behind = 0;
-    for (uint32_t p = 0; p < PARTITIONS; p++) {
-        uint64_t head = s_hget (p, producer, "meta", "head");
-        uint64_t cursor = s_hget (p, consumer, "cursors", producer);
-        behind += head > cursor ? head - cursor : 0;
-    }
-    return behind;
-}
-
-static void
-s_wait_subscribed (const char *producer, const char *consumer)
-{
-    for (int i = 0; i < 600; i++) {
-        int n = 0;
-        for (uint32_t p = 0; p < PARTITIONS; p++) {
-            char key[CJ_KEY_MAX];
-            cj_key (key, sizeof key, p, producer, "subscribers");
-            redisReply *r = cj_store_command (B.store, "SISMEMBER %s %s", key, consumer);
-            n += r && r->integer == 1;
-            if (r)
-                freeReplyObject (r);
-        }
-        if (n == PARTITIONS) {
-            usleep (300000);       /* the SUB connection settles (ZeroMQ's slow joiner) */
-            return;
-        }
-        usleep (50000);
-    }
-    bench_die ("%s did not subscribe to %s", consumer, producer);
-}
-
 /*  ---- the data ----  */
-
-static void
-s_counties (void)
-{
-    uint32_t found = 0;
-    for (int code = 510101; found < PARTITIONS && code < 829999; code++) {
-        char c[7];
-        snprintf (c, sizeof c, "%06d", code);
-        uint32_t p = cj_partition_of (c, PARTITIONS);
-        if (c[4] == '0' && c[5] == '0')
-            continue;
-        if (!B.counties[p][0]) {
-            memcpy (B.counties[p], c, 7);
-            found++;
-        }
-    }
-}
 
 static const char *
 s_county_of_workshop (long s)
@@ -231,53 +112,10 @@ s_county_of_workshop (long s)
     return B.counties[s % PARTITIONS];
 }
 
-static void
-s_resident_id (long w, char out[19])
-{
-    static const int wt[17] = { 7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2 };
-    int32_t birth = cj_date_from_days (cj_date_to_days (19600101) + (int32_t) (w / 1000));
-    snprintf (out, 19, "510822%08d%03ld", (int) birth, w % 1000);
-    int sum = 0;
-    for (int i = 0; i < 17; i++)
-        sum += (out[i] - '0') * wt[i];
-    out[17] = "10X98765432"[sum % 11];
-    out[18] = 0;
-}
-
 static int64_t
 s_gross (long w, int month)
 {
     return 150000 + (w % 997) * 100 + month;
-}
-
-/*  Workshops, workers (half registered-poor) and their employments, through the feed.  */
-static void
-s_facts (reg_feed_t *feed)
-{
-    long nws = (B.workers + B.per_report - 1) / B.per_report;
-    for (long s = 0; s < nws; s++) {
-        char id[24];
-        snprintf (id, sizeof id, "W%ld", s);
-        if (reg_feed_workshop (feed, s_county_of_workshop (s), id,
-                               CHEJIAN__V1__WORKSHOP_TYPE__WORKSHOP_TYPE_FACTORY_STYLE,
-                               20190101) != 0)
-            bench_die ("feed: %s", cj_store_errstr (B.store));
-    }
-    for (long w = 0; w < B.workers; w++) {
-        char rid[19], emp[24], ws[24];
-        long s = w / B.per_report;
-        const char *county = s_county_of_workshop (s);
-        s_resident_id (w, rid);
-        snprintf (emp, sizeof emp, "E%ld", w);
-        snprintf (ws, sizeof ws, "W%ld", s);
-        int poverty = w % 2 ? CHEJIAN__V1__POVERTY_STATUS__POVERTY_STATUS_POOR
-                            : CHEJIAN__V1__POVERTY_STATUS__POVERTY_STATUS_NOT_REGISTERED;
-        if (reg_feed_worker (feed, county, rid, poverty, 20180101, 800000, 2018) != 0
-            || reg_feed_employment (feed, county, emp, rid, ws, 20190101) != 0)
-            bench_die ("feed: %s", cj_store_errstr (B.store));
-    }
-    if (reg_feed_commit (feed) != 0)
-        bench_die ("feed: %s", cj_store_errstr (B.store));
 }
 
 typedef struct {
@@ -293,42 +131,13 @@ s_pack_report (long r, long nws, long lines_left)
     long s = r % nws, month = r / nws, first = s * B.per_report;
     long n = B.per_report < B.workers - first ? B.per_report : B.workers - first;
     n = n < lines_left ? n : lines_left;
-    Chejian__V1__WageLine *lines = calloc ((size_t) n, sizeof *lines);
-    Chejian__V1__WageLine **ptrs = calloc ((size_t) n, sizeof *ptrs);
-    char (*rids)[19] = calloc ((size_t) n, sizeof *rids), (*emps)[24] = calloc ((size_t) n, 24);
-    for (long i = 0; i < n; i++) {
-        chejian__v1__wage_line__init (&lines[i]);
-        s_resident_id (first + i, rids[i]);
-        snprintf (emps[i], 24, "E%ld", first + i);
-        lines[i].resident_id = rids[i];
-        lines[i].employment_id = emps[i];
-        lines[i].pay_basis = CHEJIAN__V1__PAY_BASIS__PAY_BASIS_MONTHLY;
-        lines[i].gross_fen = s_gross (first + i, (int) month);
-        lines[i].days_worked = 21;
-        lines[i].work_site = CHEJIAN__V1__WORK_SITE__WORK_SITE_ON_SITE;
-        ptrs[i] = &lines[i];
-    }
     char ws[24], id[32];
     snprintf (ws, sizeof ws, "W%ld", s);
     snprintf (id, sizeof id, "r-%ld", r);
-    Chejian__V1__SubmitWageReport rep = CHEJIAN__V1__SUBMIT_WAGE_REPORT__INIT;
-    rep.workshop_id = ws;
-    rep.period = cj_period_add (PERIOD0, (int) month);
-    rep.n_lines = (size_t) n;
-    rep.lines = ptrs;
-    cj_envelope_t env = CHEJIAN__V1__ENVELOPE__INIT;
-    env.event_id = id;
-    env.source = "bench";
-    env.occurred_at = (int64_t) time (NULL) * 1000;
-    env.county = (char *) s_county_of_workshop (s);
-    env.body_case = CHEJIAN__V1__ENVELOPE__BODY_SUBMIT_WAGE_REPORT;
-    env.submit_wage_report = &rep;
     s_packed_t out = { NULL, 0, n };
-    out.bytes = cj_message_pack (&env.base, &out.len);
-    free (lines);
-    free (ptrs);
-    free (rids);
-    free (emps);
+    out.bytes = bench_wage_report (id, "bench", s_county_of_workshop (s), ws,
+                                   cj_period_add (PERIOD0, (int) month), first, n, s_gross,
+                                   &out.len);
     return out;
 }
 
@@ -428,8 +237,8 @@ static double
 s_setup_facts (reg_feed_t *feed)
 {
     double t0 = bench_now ();
-    s_facts (feed);
-    while (s_behind ("pay", "reg") > 0) {
+    bench_feed_facts (feed, B.store, B.counties, PARTITIONS, B.workers, B.per_report);
+    while (bench_behind (B.store, PARTITIONS, "pay", "reg") > 0) {
         reg_feed_heartbeat (feed);
         if (bench_now () - t0 > 600)
             bench_die ("payroll did not apply the registry's facts within 600 s");
@@ -463,14 +272,14 @@ main (int argc, char **argv)
                          ? cj_pseudonym_load (B.key, err, sizeof err) : NULL;
     if (!ps)
         bench_die ("pseudonym key: %s", strerror (errno));
-    s_counties ();
+    bench_counties (B.counties, PARTITIONS);
     B.zctx = zmq_ctx_new ();
     reg_feed_t *feed = reg_feed_new (B.store, B.zctx, "tcp://127.0.0.1:*", PARTITIONS, ps);
     if (!feed)
         bench_die ("registry feed: %s", cj_store_errstr (B.store));
     s_start (reg_feed_endpoint (feed));
-    s_wait_subscribed ("reg", "pay");
-    s_wait_subscribed ("pay", "tpsub");
+    bench_wait_subscribed (B.store, PARTITIONS, "reg", "pay");
+    bench_wait_subscribed (B.store, PARTITIONS, "pay", "tpsub");
     double t_facts = s_setup_facts (feed);
     printf ("  set-up     %ld workshops, %ld workers, %ld employments applied in %.2f s "
             "(%.0f events/s)\n", (B.workers + B.per_report - 1) / B.per_report, B.workers,
@@ -483,18 +292,18 @@ main (int argc, char **argv)
         sent_lines += reports[nreports++].lines;
     }
     cj_client_t *client = cj_client_new (B.zctx, B.router);
-    double cpu[4] = { s_cpu (B.payroll), s_cpu (B.subscriber), s_redis_cpu (false),
-                      s_redis_cpu (true) };
+    double cpu[4] = { bench_cpu (B.payroll), bench_cpu (B.subscriber),
+                      bench_redis_cpu (B.store, 0), bench_redis_cpu (B.store, 1) };
     double t0 = bench_now ();
     long refused = s_send_all (client, reports, nreports);
     double t_acked = bench_now () - t0;
-    while (s_behind ("tpsub", "pay") > 0 && bench_now () - t0 < 600)
+    while (bench_behind (B.store, PARTITIONS, "tpsub", "pay") > 0 && bench_now () - t0 < 600)
         usleep (2000);
     double t_lag0 = bench_now () - t0;
-    cpu[0] = s_cpu (B.payroll) - cpu[0];
-    cpu[1] = s_cpu (B.subscriber) - cpu[1];
-    cpu[2] = s_redis_cpu (false) - cpu[2];
-    cpu[3] = s_redis_cpu (true) - cpu[3];
+    cpu[0] = bench_cpu (B.payroll) - cpu[0];
+    cpu[1] = bench_cpu (B.subscriber) - cpu[1];
+    cpu[2] = bench_redis_cpu (B.store, 0) - cpu[2];
+    cpu[3] = bench_redis_cpu (B.store, 1) - cpu[3];
     printf ("  payroll    client -> validate -> apply -> durable -> ack:    %10.0f lines/s  "
             "(%.2fx baseline)  %ld reports in %.2f s, %ld not accepted\n",
             (double) sent_lines / t_acked, (double) sent_lines / t_acked / base, nreports,
@@ -506,7 +315,7 @@ main (int argc, char **argv)
             "AOF-rewrite forks), over %.2f s on %ld cores\n", cpu[0], cpu[1], cpu[2], cpu[3],
             t_lag0, sysconf (_SC_NPROCESSORS_ONLN));
     printf ("  check      county totals of %d exact to the fen: %s; payroll peak RSS %.0f MiB\n",
-            PERIOD0, s_check (client, nws) ? "yes" : "NO", s_peak_mib (B.payroll));
+            PERIOD0, s_check (client, nws) ? "yes" : "NO", bench_rss_mib (B.payroll, 1));
 
     cj_client_destroy (&client);
     s_stop (B.payroll);

@@ -174,9 +174,13 @@ reg_feed_worker (reg_feed_t *self, const char *county, const char *resident_id, 
     Chejian__V1__WorkerRegistered ev = CHEJIAN__V1__WORKER_REGISTERED__INIT;
     ev.worker_key = key;
     ev.resident_id_masked = masked;
+    ev.birth_period = (int32_t) strtol ((char[7]) { resident_id[6], resident_id[7], resident_id[8],
+                                                    resident_id[9], resident_id[10],
+                                                    resident_id[11], 0 }, NULL, 10);
     ev.details = &d;
     ev.status = &st;
     ev.status_date = status_date;
+    ev.status_agency = CHEJIAN__V1__AGENCY_KIND__AGENCY_KIND_POVERTY_OFFICE;
     return reg_feed_add (self, county, CHEJIAN__V1__ENVELOPE__BODY_WORKER_REGISTERED, &ev.base);
 }
 

@@ -127,7 +127,7 @@ cj_test_system_proc_env (cj_test_proc_t *p, const char *name, const char *value)
 }
 
 int
-cj_test_system_start (cj_test_system_t *sys, cj_test_proc_t *p)
+cj_test_system_launch (cj_test_system_t *sys, cj_test_proc_t *p)
 {
     char env[32][160];
     size_t n = 0;
@@ -151,7 +151,13 @@ cj_test_system_start (cj_test_system_t *sys, cj_test_proc_t *p)
     for (size_t i = 0; i < p->nenv; i++)
         memcpy (env[n++], p->env[i], 160);
     p->pid = cj_test_spawn (p->bin, env, n, p->log);
-    if (p->pid <= 0)
+    return p->pid > 0 ? 0 : -1;
+}
+
+int
+cj_test_system_start (cj_test_system_t *sys, cj_test_proc_t *p)
+{
+    if (cj_test_system_launch (sys, p) != 0)
         return -1;
     char body[256] = "";
     for (int i = 0; i < 400; i++) {

@@ -50,6 +50,9 @@ int  cj_test_system_remove_agency (cj_test_system_t *sys, const char *id);
  *  system's own variables, so it overrides them), e.g. CHEJIAN_GATEWAY_MAX_IN_FLIGHT. At most
  *  8 per process. Returns 0, or -1 when full or too long.  */
 int  cj_test_system_proc_env (cj_test_proc_t *proc, const char *name, const char *value);
+/*  Starts one process without waiting for it (e.g. one that will be catching up for long).
+ *  Returns 0, or -1 when it cannot be started.  */
+int  cj_test_system_launch (cj_test_system_t *sys, cj_test_proc_t *p);
 /*  Starts one process and waits up to 20 s for its /readyz. Returns 0, or -1 (the log says
  *  why).  */
 int  cj_test_system_start (cj_test_system_t *sys, cj_test_proc_t *proc);
