@@ -13,9 +13,9 @@
 #define S_MS_2000_01_01  946684800000LL
 #define S_MS_PER_DAY     86400000LL
 
-/*  Walks a decoded message and reports the first repeated field, string or nesting over the
- *  limits. protobuf-c bounds allocation by the input size; these bounds keep handlers from
- *  ever seeing absurd shapes.  */
+/*  Walks a decoded message and reports the first field number 0, or repeated field, string or
+ *  nesting over the limits. protobuf-c bounds allocation by the input size; these bounds keep
+ *  handlers from ever seeing absurd shapes.  */
 static int
 s_check_limits (const ProtobufCMessage *message, int depth, cj_problems_t *problems)
 {
@@ -25,6 +25,13 @@ s_check_limits (const ProtobufCMessage *message, int depth, cj_problems_t *probl
                          CJ_ENVELOPE_MAX_DEPTH);
         return -1;
     }
+    /* protobuf-c 1.4 keeps a field number 0 written as an over-long varint ("82 00") as an
+       unknown field, and would re-encode it as "02", which it then refuses */
+    for (size_t i = 0; i < message->n_unknown_fields; i++)
+        if (message->unknown_fields[i].tag == 0) {
+            cj_problems_add (problems, "", CJ_E_DECODE_FAILED, "field number 0 is not valid");
+            return -1;
+        }
     for (unsigned i = 0; i < desc->n_fields; i++) {
         const ProtobufCFieldDescriptor *f = &desc->fields[i];
         const char *base = (const char *) message;

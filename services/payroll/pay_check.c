@@ -238,16 +238,19 @@ s_check_duplicates (cj_problems_t *p, const Chejian__V1__SubmitWageReport *r)
     free (sorted);
 }
 
-/*  The lines' sum against the control total, when one is given.  */
+/*  The lines' sum against the control total, when one is given. The lines are not range
+ *  checked yet here, so the sum is added with an overflow check: a sum past int64 cannot
+ *  equal any total.  */
 static void
 s_check_total (cj_problems_t *p, const Chejian__V1__SubmitWageReport *r)
 {
     if (r->total_gross_fen == 0)
         return;
     int64_t sum = 0;
-    for (size_t i = 0; i < r->n_lines; i++)
-        sum += r->lines[i]->gross_fen;
-    if (sum != r->total_gross_fen)
+    bool overflow = false;
+    for (size_t i = 0; i < r->n_lines && !overflow; i++)
+        overflow = __builtin_add_overflow (sum, r->lines[i]->gross_fen, &sum);
+    if (overflow || sum != r->total_gross_fen)
         cj_problems_add (p, "total_gross_fen", CJ_E_OUT_OF_RANGE,
                          "does not equal the sum of the lines' gross_fen");
 }

@@ -26,6 +26,28 @@ s_not_found (pay_query_t *q, const char *field, const char *what)
     return -1;
 }
 
+/*  Whether payroll knows workshop 'workshop_id' in the query's county: 0 and its type in
+ *  'ret_type' (may be NULL), or -1 after a NOT_FOUND problem (or on a read error, with none):
+ *  a query naming a workshop payroll has not learnt is refused, not answered empty.  */
+static int
+s_known_workshop (pay_query_t *q, const char *workshop_id, int *ret_type)
+{
+    char key[PAY_FIELD_MAX];
+    const char *kp[] = { key };
+    void *recs[1] = { NULL };
+    pay_key_id (key, q->env->county, workshop_id);
+    if (pay_records_read (q->io, q->partition, PAY_WORKSHOP, kp, 1, recs) != 0)
+        return -1;
+    const pay_workshop_t *ws = recs[0];
+    int type = ws ? ws->type : 0;
+    pay_records_free (PAY_WORKSHOP, recs, 1);
+    if (!ws)
+        return s_not_found (q, "workshop_id", "workshop");
+    if (ret_type)
+        *ret_type = type;
+    return 0;
+}
+
 /*  A month range from a query: 'to' 0 means the current month, 'from' 0 'dflt_back' months
  *  before 'to' (or 'dflt_from' when not 0); at most PAY_RANGE_MONTHS_MAX months.  */
 static int
@@ -248,18 +270,13 @@ int
 pay_query_workshop_payroll (pay_query_t *q)
 {
     const Chejian__V1__GetWorkshopPayroll *g = q->env->get_workshop_payroll;
-    char key[PAY_FIELD_MAX], keys[PAY_RANGE_MONTHS_MAX][PAY_FIELD_MAX];
-    const char *kp[PAY_RANGE_MONTHS_MAX] = { key };
+    char keys[PAY_RANGE_MONTHS_MAX][PAY_FIELD_MAX];
+    const char *kp[PAY_RANGE_MONTHS_MAX];
     void *recs[PAY_RANGE_MONTHS_MAX] = { NULL };
     int32_t from, to;
-    pay_key_id (key, q->env->county, g->workshop_id);
-    if (pay_records_read (q->io, q->partition, PAY_WORKSHOP, kp, 1, recs) != 0)
+    int type = 0;
+    if (s_known_workshop (q, g->workshop_id, &type) != 0)
         return -1;
-    const pay_workshop_t *ws = recs[0];
-    int type = ws ? ws->type : 0;
-    pay_records_free (PAY_WORKSHOP, recs, 1);
-    if (!ws)
-        return s_not_found (q, "workshop_id", "workshop");
     if (s_range (q, g->from_period, g->to_period, 0, 11, &from, &to) != 0)
         return -1;
     size_t n = (size_t) cj_period_diff (from, to) + 1;
@@ -467,6 +484,8 @@ pay_query_wage_report (pay_query_t *q)
     void *sm = NULL;
     Chejian__Payroll__Report *report = NULL;
     pay_key_sm (key, q->env->county, g->workshop_id, g->period);
+    if (s_known_workshop (q, g->workshop_id, NULL) != 0)
+        return -1;
     Chejian__V1__WageReportView *v = cj_arena_alloc (q->arena, sizeof *v);
     if (!v || pay_records_read (q->io, q->partition, PAY_SM, kp, 1, &sm) != 0)
         return -1;
@@ -546,6 +565,8 @@ pay_query_shareholder_payments (pay_query_t *q)
     cj_key (key, sizeof key, q->partition, PAYROLL_SHORT_NAME, PAY_HASH_SHPAY ":%s:%s",
             q->env->county, g->workshop_id);
     s_payments_t c = { .q = q, .year = g->year };
+    if (s_known_workshop (q, g->workshop_id, NULL) != 0)
+        return -1;
     if (q->io->scan (q->io->self, key, s_collect_payment, &c) != 0)
         return -1;
     if (c.n)
