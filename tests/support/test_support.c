@@ -8,6 +8,7 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -78,6 +79,11 @@ cj_test_http_get (int port, const char *path, char *body, size_t size)
     int fd = socket (AF_INET, SOCK_STREAM, 0);
     if (fd < 0)
         return -1;
+    /* A stopped process (SIGSTOP in the fault test) still has its listen backlog: connect
+     * succeeds and the read would wait for ever. 2 s is far above any answer of a live one. */
+    struct timeval tv = { .tv_sec = 2 };
+    setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt (fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port) };
     addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
     if (connect (fd, (struct sockaddr *) &addr, sizeof addr) != 0) {

@@ -32,6 +32,6 @@ int cj_test_spawn (const char *relative, char env[][160], size_t n, const char *
 int cj_test_wait_exit (int pid, int timeout_ms);
 
 /*  GET http://127.0.0.1:<port><path>; writes the body (NUL-terminated, truncated to 'size')
- *  and returns the HTTP status, or -1 when nothing answered.  */
+ *  and returns the HTTP status, or -1 when nothing answered within 2 s.  */
 int cj_test_http_get (int port, const char *path, char *body, size_t size);
 #endif
