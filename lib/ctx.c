@@ -2,6 +2,7 @@
 #include "chejian/ctx.h"
 
 #include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,35 +138,115 @@ s_wants_clear (cj_ctx_t *ctx)
     ctx->nwants = 0;
 }
 
+/*  Wants by batch, then string keys before hashes, then key, then field.  */
+static int
+s_want_cmp (const void *a, const void *b)
+{
+    const s_want_t *x = a, *y = b;
+    if (x->batch != y->batch)
+        return (uintptr_t) x->batch < (uintptr_t) y->batch ? -1 : 1;
+    if (x->hash != y->hash)
+        return x->hash ? 1 : -1;
+    int c = strcmp (x->name, y->name);
+    return c ? c : strcmp (x->name + strlen (x->name) + 1, y->name + strlen (y->name) + 1);
+}
+
+static const char *
+s_want_field (const s_want_t *w)
+{
+    return w->name + strlen (w->name) + 1;
+}
+
+/*  One command of a prefetch: GET of wants[first] (a string key), or HMGET of the distinct
+ *  fields of wants[first..end) (one hash key).  */
+typedef struct {
+    size_t first, end;
+} s_fetch_t;
+
+#define S_HMGET_MAX 1000   /* fields per HMGET */
+
+/*  The end of the command starting at wants[i].  */
+static size_t
+s_fetch_end (const cj_ctx_t *ctx, size_t i)
+{
+    const s_want_t *w = &ctx->wants[i];
+    size_t j = i + 1, fields = 1;
+    for (; j < ctx->nwants; j++) {
+        const s_want_t *v = &ctx->wants[j];
+        if (v->batch != w->batch || v->hash != w->hash || strcmp (v->name, w->name) != 0)
+            break;
+        bool same = strcmp (s_want_field (v), s_want_field (&ctx->wants[j - 1])) == 0;
+        if (!same && (!w->hash || fields == S_HMGET_MAX))
+            break;
+        fields += !same;
+    }
+    return j;
+}
+
 int
 cj_ctx_prefetch (cj_ctx_t *ctx)
 {
-    int rc = 0;
-    size_t sent = 0;
-    for (; sent < ctx->nwants; sent++) {
-        s_want_t *w = &ctx->wants[sent];
-        const char *argv[3] = { w->hash ? "HGET" : "GET", w->name,
-                                w->name + strlen (w->name) + 1 };
-        if (cj_store_append (ctx->env.store, w->hash ? 3 : 2, argv, NULL) != 0) {
-            rc = -1;
-            break;
-        }
+    if (ctx->nwants == 0)
+        return 0;
+    /* one HMGET per hash key (its distinct fields), one GET per string key */
+    qsort (ctx->wants, ctx->nwants, sizeof *ctx->wants, s_want_cmp);
+    size_t ncmds = 0;
+    for (size_t i = 0; i < ctx->nwants; i = s_fetch_end (ctx, i))
+        ncmds++;
+    s_fetch_t *cmds = malloc (ncmds * sizeof *cmds);
+    const char **argv = malloc ((S_HMGET_MAX + 2) * sizeof *argv);
+    if (!cmds || !argv) {
+        free (cmds);
+        free (argv);
+        s_wants_clear (ctx);
+        return -1;
     }
-    for (size_t i = 0; i < sent; i++) {
+    int rc = 0;
+    size_t sent = 0, fetched = 0;
+    for (size_t i = 0; i < ctx->nwants && rc == 0; i = cmds[sent++].end) {
+        cmds[sent] = (s_fetch_t) { i, s_fetch_end (ctx, i) };
+        const s_want_t *w = &ctx->wants[i];
+        int argc = 0;
+        argv[argc++] = w->hash ? "HMGET" : "GET";
+        argv[argc++] = w->name;
+        for (size_t k = i; w->hash && k < cmds[sent].end; k++)
+            if (k == i || strcmp (s_want_field (&ctx->wants[k]), argv[argc - 1]) != 0)
+                argv[argc++] = s_want_field (&ctx->wants[k]);
+        if (cj_store_append (ctx->env.store, argc, argv, NULL) != 0)
+            rc = -1;
+    }
+    if (rc != 0)
+        sent--;                 /* the last one was not appended */
+    for (size_t c = 0; c < sent; c++) {
         redisReply *reply = cj_store_get_reply (ctx->env.store);
         if (!reply) {
             rc = -1;
             break;              /* the connection is gone: the rest has no replies */
         }
-        s_want_t *w = &ctx->wants[i];
-        if (rc == 0 && (reply->type == REDIS_REPLY_STRING || reply->type == REDIS_REPLY_NIL))
-            cj_batch_cache_put (w->batch, w->name, w->hash ? w->name + strlen (w->name) + 1 : NULL,
-                                reply->type == REDIS_REPLY_STRING ? reply->str : NULL,
-                                reply->type == REDIS_REPLY_STRING ? reply->len : 0);
+        const s_want_t *w = &ctx->wants[cmds[c].first];
+        size_t nvalues = reply->type == REDIS_REPLY_ARRAY ? reply->elements : 1;
+        size_t v = 0;
+        for (size_t k = cmds[c].first; rc == 0 && k < cmds[c].end; k++) {
+            if (k > cmds[c].first
+                && strcmp (s_want_field (&ctx->wants[k]), s_want_field (&ctx->wants[k - 1])) == 0)
+                continue;       /* the same field again */
+            const redisReply *value = reply->type == REDIS_REPLY_ARRAY
+                                      ? (v < nvalues ? reply->element[v] : NULL) : reply;
+            v++;
+            if (value && (value->type == REDIS_REPLY_STRING || value->type == REDIS_REPLY_NIL)) {
+                bool some = value->type == REDIS_REPLY_STRING;
+                cj_batch_cache_put (w->batch, w->name, w->hash ? s_want_field (&ctx->wants[k])
+                                                               : NULL,
+                                    some ? value->str : NULL, some ? value->len : 0);
+                fetched++;
+            }
+        }
         freeReplyObject (reply);
     }
+    free (cmds);
+    free (argv);
     s_wants_clear (ctx);
-    return rc < 0 ? -1 : (int) sent;
+    return rc < 0 ? -1 : (int) fetched;
 }
 
 int

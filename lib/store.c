@@ -102,7 +102,8 @@ typedef struct {
     s_span_t    key;
     size_t      arg0;    /* first argument in spans */
     size_t      argc;
-    char        argc_text[12];  /* argc as text, filled when the command is built */
+    size_t      live_argc;      /* the arguments sent (s_mark_dead), filled at commit */
+    char        argc_text[12];  /* its group's argument count as text (s_build_argv) */
 } s_op_t;
 
 /*  One read-cache entry: "key\0field" (or "key" for a string key) then the value.  */
@@ -112,6 +113,24 @@ typedef struct {
     bool     present;
     uint64_t hash;
 } s_cached_t;
+
+/*  One write as reads see it, in the batch's write index: the newest write of a name is in
+ *  its slot, and shadows the ones before it ('prev'), which come back when it is rolled back.
+ *  Names: "key\0field" for a hash field (HSET, HDEL, HINCRBY), "key\0\1" for the SET of a
+ *  string key, "key\0\2" for the DEL of a key (which shadows both kinds).  */
+typedef struct {
+    uint64_t hash;
+    size_t   op;       /* the op that made it */
+    size_t   field;    /* spans index of the field, or S_NONE (SET, DEL) */
+    size_t   value;    /* spans index of the value (HSET, SET), or S_NONE */
+    size_t   prev;     /* the entry of the same name it shadows, or S_NONE */
+    int      kind;     /* a cj_batch_lookup_t */
+} s_write_t;
+
+#define S_NONE SIZE_MAX           /* no entry; in 'wslots': a free slot */
+#define S_TOMB (SIZE_MAX - 1)     /* in 'wslots': a name whose every entry was rolled back */
+#define S_NAME_SET "\1"
+#define S_NAME_DEL "\2"
 
 struct cj_batch_t {
     char      service[32];
@@ -127,10 +146,20 @@ struct cj_batch_t {
     size_t    nops, cops;
     s_span_t *events;
     size_t    nevents, cevents;
+    /* the write index: 'writes' in order, 'wslots' open addressing of their indices
+     * ('wcap' a power of two, 0: none yet; 'wused' counts tombstones too) */
+    s_write_t  *writes;
+    size_t      nwrites, cwrites;
+    size_t     *wslots;
+    size_t      wcap, wused;
     /* the read cache: open addressing, 'ccap' a power of two (0: none yet) */
     s_cached_t *cache;
     size_t      ncache, ccap;
     /* built at commit time */
+    unsigned char *dead;       /* per argument: a later write of the batch voids it */
+    size_t      cdead;
+    size_t     *order;         /* the ops sent, by key */
+    size_t      corder;
     const char **argv;
     size_t      *argvlen;
     size_t       cargv;
@@ -565,6 +594,10 @@ cj_batch_destroy (cj_batch_t **self_p)
     free (self->spans);
     free (self->ops);
     free (self->events);
+    free (self->writes);
+    free (self->wslots);
+    free (self->dead);
+    free (self->order);
     free (self->argv);
     free (self->argvlen);
     for (size_t i = 0; i < self->ccap; i++)
@@ -583,6 +616,10 @@ cj_batch_reset (cj_batch_t *self, const char *service, uint32_t partition, uint6
     self->partition = partition;
     self->token = token;
     self->nbytes = self->nspans = self->nops = self->nevents = 0;
+    if (self->nwrites || self->wused) {
+        memset (self->wslots, 0xff, self->wcap * sizeof *self->wslots);   /* all S_NONE */
+        self->nwrites = self->wused = 0;
+    }
     if (self->ncache) {
         for (size_t i = 0; i < self->ccap; i++) {
             free (self->cache[i].bytes);
@@ -608,13 +645,20 @@ s_cache_name (char *buf, size_t size, const char *key, const char *field)
     return klen + 1 + flen;
 }
 
+#define S_FNV_SEED 1469598103934665603ULL
+
 static uint64_t
-s_fnv (const char *data, size_t len)
+s_fnv_more (uint64_t h, const char *data, size_t len)
 {
-    uint64_t h = 1469598103934665603ULL;
     for (size_t i = 0; i < len; i++)
         h = (h ^ (uint8_t) data[i]) * 1099511628211ULL;
     return h;
+}
+
+static uint64_t
+s_fnv (const char *data, size_t len)
+{
+    return s_fnv_more (S_FNV_SEED, data, len);
 }
 
 static s_cached_t *
@@ -759,6 +803,165 @@ s_begin_op (cj_batch_t *self, const char *cmd, const char *key, bool mergeable, 
     return 0;
 }
 
+/*  ---- the write index ----  */
+
+static const char S_HSET[] = "HSET", S_HDEL[] = "HDEL", S_HINCRBY[] = "HINCRBY", S_SET[] = "SET",
+                  S_DEL[] = "DEL", S_SADD[] = "SADD", S_SREM[] = "SREM", S_ZADD[] = "ZADD",
+                  S_ZREM[] = "ZREM", S_RPUSH[] = "RPUSH", S_PEXPIRE[] = "PEXPIRE";
+
+static bool
+s_span_is (const cj_batch_t *self, s_span_t span, const char *text, size_t len)
+{
+    return span.len == len && memcmp (self->bytes + span.off, text, len) == 0;
+}
+
+/*  The hash of a name: the key, a NUL, then the field (or S_NAME_SET / S_NAME_DEL).  */
+static uint64_t
+s_name_hash (const char *key, size_t klen, const char *field, size_t flen)
+{
+    uint64_t h = s_fnv_more (s_fnv_more (S_FNV_SEED, key, klen), "", 1);
+    return s_fnv_more (h, field, flen);
+}
+
+static bool
+s_write_is (const cj_batch_t *self, const s_write_t *w, uint64_t hash, const char *key,
+            size_t klen, const char *field, size_t flen)
+{
+    if (w->hash != hash || !s_span_is (self, self->ops[w->op].key, key, klen))
+        return false;
+    if (w->field != S_NONE)
+        return s_span_is (self, self->spans[w->field], field, flen);
+    const char *tag = w->kind == CJ_BATCH_DELETED ? S_NAME_DEL : S_NAME_SET;
+    return flen == 1 && field[0] == tag[0];
+}
+
+/*  The slot of the name: the one holding its newest entry, or the free slot where it would
+ *  go. Never NULL: the table is kept at most half full.  */
+static size_t *
+s_wslot (const cj_batch_t *self, uint64_t hash, const char *key, size_t klen,
+         const char *field, size_t flen)
+{
+    size_t mask = self->wcap - 1;
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+        size_t e = self->wslots[i];
+        if (e == S_NONE)
+            return &self->wslots[i];
+        if (e != S_TOMB && s_write_is (self, &self->writes[e], hash, key, klen, field, flen))
+            return &self->wslots[i];
+    }
+}
+
+/*  The name of entry 'w' as (key, field) pointers into the batch's bytes.  */
+static void
+s_write_name (const cj_batch_t *self, const s_write_t *w, const char **key, size_t *klen,
+              const char **field, size_t *flen)
+{
+    *key = self->bytes + self->ops[w->op].key.off;
+    *klen = self->ops[w->op].key.len;
+    if (w->field != S_NONE) {
+        *field = self->bytes + self->spans[w->field].off;
+        *flen = self->spans[w->field].len;
+    } else {
+        *field = w->kind == CJ_BATCH_DELETED ? S_NAME_DEL : S_NAME_SET;
+        *flen = 1;
+    }
+}
+
+/*  Rehashes the entries into slots for four times their number (1024 at least), dropping
+ *  tombstones.  */
+static int
+s_wgrow (cj_batch_t *self)
+{
+    size_t cap = 1024;            /* a quarter full at most after the rehash */
+    while (cap < (self->nwrites + 1) * 4)
+        cap *= 2;
+    size_t *slots = malloc (cap * sizeof *slots);
+    if (!slots)
+        return -1;
+    free (self->wslots);
+    memset (slots, 0xff, cap * sizeof *slots);
+    self->wslots = slots;
+    self->wcap = cap;
+    self->wused = 0;
+    /* oldest first, so each name's slot ends on its newest entry */
+    for (size_t e = 0; e < self->nwrites; e++) {
+        const s_write_t *w = &self->writes[e];
+        const char *key, *field;
+        size_t klen, flen;
+        s_write_name (self, w, &key, &klen, &field, &flen);
+        size_t *slot = s_wslot (self, w->hash, key, klen, field, flen);
+        self->wused += *slot == S_NONE;
+        *slot = e;
+    }
+    return 0;
+}
+
+static int
+s_windex (cj_batch_t *self, int kind, size_t field, size_t value)
+{
+    if (s_grow ((void **) &self->writes, &self->cwrites, self->nwrites + 1,
+                sizeof *self->writes) != 0
+        || ((self->wused + 1) * 2 > self->wcap && s_wgrow (self) != 0))
+        return -1;
+    s_write_t w = { .op = self->nops - 1, .field = field, .value = value, .kind = kind };
+    const char *key, *fname;
+    size_t klen, flen;
+    s_write_name (self, &w, &key, &klen, &fname, &flen);
+    w.hash = s_name_hash (key, klen, fname, flen);
+    size_t *slot = s_wslot (self, w.hash, key, klen, fname, flen);
+    w.prev = *slot;               /* S_NONE when the name is new */
+    self->wused += *slot == S_NONE;
+    self->writes[self->nwrites] = w;
+    *slot = self->nwrites++;
+    return 0;
+}
+
+/*  Indexes the last 'nargs' arguments of the last op, just queued by 'cmd'.  */
+static int
+s_index_op (cj_batch_t *self, const char *cmd, size_t nargs)
+{
+    size_t base = self->nspans - nargs;
+    int rc = 0;
+    if (cmd == S_HSET)
+        for (size_t i = 0; rc == 0 && i + 1 < nargs; i += 2)
+            rc = s_windex (self, CJ_BATCH_VALUE, base + i, base + i + 1);
+    else if (cmd == S_HDEL)
+        for (size_t i = 0; rc == 0 && i < nargs; i++)
+            rc = s_windex (self, CJ_BATCH_DELETED, base + i, S_NONE);
+    else if (cmd == S_HINCRBY)
+        rc = s_windex (self, CJ_BATCH_UNKNOWN, base, S_NONE);
+    else if (cmd == S_SET)
+        rc = s_windex (self, CJ_BATCH_VALUE, S_NONE, base);
+    else if (cmd == S_DEL)
+        rc = s_windex (self, CJ_BATCH_DELETED, S_NONE, S_NONE);
+    return rc;
+}
+
+/*  Takes back the entries from 'keep' on, newest first (before their bytes go).  */
+static void
+s_wrollback (cj_batch_t *self, size_t keep)
+{
+    while (self->nwrites > keep) {
+        const s_write_t *w = &self->writes[self->nwrites - 1];
+        const char *key, *field;
+        size_t klen, flen;
+        s_write_name (self, w, &key, &klen, &field, &flen);
+        size_t *slot = s_wslot (self, w->hash, key, klen, field, flen);
+        *slot = w->prev == S_NONE ? S_TOMB : w->prev;
+        self->nwrites--;
+    }
+}
+
+/*  The newest entry of a name, or NULL.  */
+static const s_write_t *
+s_wfind (const cj_batch_t *self, const char *key, size_t klen, const char *field, size_t flen)
+{
+    if (!self->nwrites)
+        return NULL;
+    size_t e = *s_wslot (self, s_name_hash (key, klen, field, flen), key, klen, field, flen);
+    return e == S_NONE ? NULL : &self->writes[e];
+}
+
 /*  Queues 'cmd key args...' ('nargs' arguments with their lengths).  */
 static int
 s_write (cj_batch_t *self, const char *cmd, bool mergeable, const char *key, size_t nargs,
@@ -773,12 +976,13 @@ s_write (cj_batch_t *self, const char *cmd, bool mergeable, const char *key, siz
             return -1;
         }
     self->ops[self->nops - 1].argc += nargs;
+    if (s_index_op (self, cmd, nargs) != 0) {
+        cj_batch_rollback (self, mark);
+        return -1;
+    }
     return 0;
 }
 
-static const char S_HSET[] = "HSET", S_HDEL[] = "HDEL", S_HINCRBY[] = "HINCRBY", S_SET[] = "SET",
-                  S_DEL[] = "DEL", S_SADD[] = "SADD", S_SREM[] = "SREM", S_ZADD[] = "ZADD",
-                  S_ZREM[] = "ZREM", S_RPUSH[] = "RPUSH", S_PEXPIRE[] = "PEXPIRE";
 
 int
 cj_batch_hset (cj_batch_t *self, const char *key, const char *field, const void *value,
@@ -891,48 +1095,25 @@ cj_batch_event_data (const cj_batch_t *self, size_t index, size_t *ret_len)
     return self->bytes + self->events[index].off;
 }
 
-static bool
-s_span_is (const cj_batch_t *self, s_span_t span, const char *text, size_t len)
-{
-    return span.len == len && memcmp (self->bytes + span.off, text, len) == 0;
-}
-
-/*  Scans the ops from the last to the first for the last write of 'field' ('field' NULL: of
- *  the string 'key').  */
+/*  The last write of 'field' of hash 'key' ('field' NULL: of the string 'key'), from the
+ *  write index: the newest entry of the name, unless a DEL of the key came after it.  */
 static cj_batch_lookup_t
 s_lookup (const cj_batch_t *self, const char *key, const char *field, const void **ret_value,
           size_t *ret_len)
 {
-    size_t klen = strlen (key), flen = field ? strlen (field) : 0;
-    for (size_t i = self->nops; i-- > 0;) {
-        const s_op_t *op = &self->ops[i];
-        if (!s_span_is (self, op->key, key, klen))
-            continue;
-        const s_span_t *arg = &self->spans[op->arg0];
-        if (op->cmd == S_DEL)
-            return CJ_BATCH_DELETED;
-        if (!field && op->cmd == S_SET) {
-            *ret_value = self->bytes + arg[0].off;
-            *ret_len = arg[0].len;
-            return CJ_BATCH_VALUE;
-        }
-        if (!field)
-            continue;
-        if (op->cmd == S_HSET)
-            for (size_t j = op->argc; j >= 2; j -= 2)
-                if (s_span_is (self, arg[j - 2], field, flen)) {
-                    *ret_value = self->bytes + arg[j - 1].off;
-                    *ret_len = arg[j - 1].len;
-                    return CJ_BATCH_VALUE;
-                }
-        if (op->cmd == S_HDEL)
-            for (size_t j = 0; j < op->argc; j++)
-                if (s_span_is (self, arg[j], field, flen))
-                    return CJ_BATCH_DELETED;
-        if (op->cmd == S_HINCRBY && s_span_is (self, arg[0], field, flen))
-            return CJ_BATCH_UNKNOWN;
+    size_t klen = strlen (key);
+    const s_write_t *w = field ? s_wfind (self, key, klen, field, strlen (field))
+                               : s_wfind (self, key, klen, S_NAME_SET, 1);
+    const s_write_t *del = s_wfind (self, key, klen, S_NAME_DEL, 1);
+    if (del && (!w || del > w))
+        return CJ_BATCH_DELETED;
+    if (!w)
+        return CJ_BATCH_ABSENT;
+    if (w->kind == CJ_BATCH_VALUE) {
+        *ret_value = self->bytes + self->spans[w->value].off;
+        *ret_len = self->spans[w->value].len;
     }
-    return CJ_BATCH_ABSENT;
+    return (cj_batch_lookup_t) w->kind;
 }
 
 cj_batch_lookup_t
@@ -957,6 +1138,7 @@ cj_batch_mark (const cj_batch_t *self)
         .args = self->nspans,
         .bytes = self->nbytes,
         .events = self->nevents,
+        .writes = self->nwrites,
     };
     return mark;
 }
@@ -964,6 +1146,7 @@ cj_batch_mark (const cj_batch_t *self)
 void
 cj_batch_rollback (cj_batch_t *self, cj_batch_mark_t mark)
 {
+    s_wrollback (self, mark.writes);
     self->nops = mark.ops;
     if (self->nops)
         self->ops[self->nops - 1].argc = mark.op_args;
@@ -974,16 +1157,126 @@ cj_batch_rollback (cj_batch_t *self, cj_batch_mark_t mark)
 
 /*  ---- commit ----  */
 
+/*  Marks in self->dead the arguments of writes that a later write of the batch voids: an
+ *  HSET, HDEL or SET whose field (or string key) is written again later, or whose key a later
+ *  DEL deletes, unless an HINCRBY of that field comes after it (it needs the value). The script runs the ops in order and reads
+ *  nothing in between, so leaving them out gives the same keys and sends less: a handler
+ *  that rewrites one record for every message of a turn costs one write per turn.  */
+static int
+s_mark_dead (cj_batch_t *self)
+{
+    if (s_grow ((void **) &self->dead, &self->cdead, self->nspans + 1, 1) != 0)
+        return -1;
+    memset (self->dead, 0, self->nspans);
+    for (size_t e = 0; e < self->nwrites; e++) {
+        const s_write_t *w = &self->writes[e];
+        if (w->kind == CJ_BATCH_UNKNOWN || (w->field == S_NONE && w->kind == CJ_BATCH_DELETED))
+            continue;                          /* HINCRBY and DEL always run */
+        const char *key, *field;
+        size_t klen, flen;
+        s_write_name (self, w, &key, &klen, &field, &flen);
+        const s_write_t *last = s_wfind (self, key, klen, field, flen);
+        const s_write_t *del = s_wfind (self, key, klen, S_NAME_DEL, 1);
+        bool incr = false;                      /* an HINCRBY after it needs its value */
+        for (size_t p = (size_t) (last - self->writes); p != S_NONE && p > e && !incr;
+             p = self->writes[p].prev)
+            incr = self->writes[p].kind == CJ_BATCH_UNKNOWN;
+        if (!incr && (last != w || (del && del > w))) {
+            if (w->field != S_NONE)
+                self->dead[w->field] = 1;
+            if (w->value != S_NONE)
+                self->dead[w->value] = 1;
+        }
+    }
+    return 0;
+}
+
+/*  The arguments of op 'op' that are still to be sent.  */
+static size_t
+s_live_args (const cj_batch_t *self, const s_op_t *op)
+{
+    size_t n = 0;
+    for (size_t j = 0; j < op->argc; j++)
+        n += !self->dead[op->arg0 + j];
+    return n;
+}
+
+static const cj_batch_t *s_sorting;      /* qsort's context (the commit is single-threaded) */
+
+/*  Ops by key, and in their order within a key.  */
+static int
+s_by_key (const void *a, const void *b)
+{
+    size_t x = *(const size_t *) a, y = *(const size_t *) b;
+    const s_op_t *p = &s_sorting->ops[x], *q = &s_sorting->ops[y];
+    size_t n = p->key.len < q->key.len ? p->key.len : q->key.len;
+    int c = memcmp (s_sorting->bytes + p->key.off, s_sorting->bytes + q->key.off, n);
+    if (c == 0)
+        c = p->key.len < q->key.len ? -1 : p->key.len > q->key.len;
+    return c ? c : x < y ? -1 : x > y;
+}
+
+static bool
+s_same_key (const cj_batch_t *self, const s_op_t *p, const s_op_t *q)
+{
+    return p->key.len == q->key.len
+           && memcmp (self->bytes + p->key.off, self->bytes + q->key.off, p->key.len) == 0;
+}
+
+/*  The end of the group of ops starting at order[i]: the ops after it of the same key and
+ *  command, when the command takes any number of arguments, up to S_OP_MAX_ARGS arguments in
+ *  all; '*ret_argc' their arguments.  */
+static size_t
+s_group_end (const cj_batch_t *self, size_t i, size_t n, size_t *ret_argc)
+{
+    const s_op_t *first = &self->ops[self->order[i]];
+    bool mergeable = first->cmd == S_HSET || first->cmd == S_HDEL || first->cmd == S_SADD
+                     || first->cmd == S_SREM || first->cmd == S_ZADD || first->cmd == S_ZREM
+                     || first->cmd == S_RPUSH;
+    size_t argc = first->live_argc, j = i + 1;
+    for (; mergeable && j < n; j++) {
+        const s_op_t *op = &self->ops[self->order[j]];
+        if (op->cmd != first->cmd || !s_same_key (self, op, first)
+            || argc + op->live_argc > S_OP_MAX_ARGS)
+            break;
+        argc += op->live_argc;
+    }
+    *ret_argc = argc;
+    return j;
+}
+
 /*  Lays the batch out as EVALSHA arguments in self->argv/argvlen; returns the count, or -1
  *  when out of memory. 'lease', 'meta', 'outbox' and 'nums' are the caller's scratch for the
- *  bookkeeping keys and numbers, which must live until the command is appended.  */
+ *  bookkeeping keys and numbers, which must live until the command is appended.
+ *
+ *  What is sent is what the ops say, in less: writes voided later in the batch are left out
+ *  (s_mark_dead), and the ops are grouped by key, those of one key in their order, with
+ *  consecutive ones of the same variadic command merged into one call (HSET k f1 v1 f2 v2).
+ *  Ops of different keys commute, and the script runs them all at once, so the keys end the
+ *  same; the script makes one call per group instead of one per queued write.  */
 static int
 s_build_argv (cj_batch_t *self, const char *sha, char lease[CJ_KEY_MAX],
               char meta[CJ_KEY_MAX], char outbox[CJ_KEY_MAX], char nums[4][24])
 {
     size_t need = 6 + self->nops + 3 + self->nevents + 2 * self->nops + self->nspans;
-    if (s_grow ((void **) &self->argv, &self->cargv, need, sizeof (char *)) != 0)
+    if (s_mark_dead (self) != 0
+        || s_grow ((void **) &self->argv, &self->cargv, need, sizeof (char *)) != 0
+        || s_grow ((void **) &self->order, &self->corder, self->nops + 1, sizeof (size_t)) != 0)
         return -1;
+    /* an op goes when it has arguments left, or had none to begin with (DEL) */
+    size_t nlive = 0;
+    for (size_t i = 0; i < self->nops; i++) {
+        s_op_t *op = &self->ops[i];
+        op->live_argc = s_live_args (self, op);
+        if (op->live_argc > 0 || op->argc == 0)
+            self->order[nlive++] = i;
+    }
+    s_sorting = self;
+    qsort (self->order, nlive, sizeof *self->order, s_by_key);
+    s_sorting = NULL;
+    size_t groups = 0, argc;
+    for (size_t i = 0; i < nlive; i = s_group_end (self, i, nlive, &argc))
+        groups++;
     size_t *lens = realloc (self->argvlen, self->cargv * sizeof (size_t));
     if (!lens)
         return -1;
@@ -992,7 +1285,7 @@ s_build_argv (cj_batch_t *self, const char *sha, char lease[CJ_KEY_MAX],
         || cj_key (meta, CJ_KEY_MAX, self->partition, self->service, "meta") < 0
         || cj_key (outbox, CJ_KEY_MAX, self->partition, self->service, "outbox") < 0)
         return -1;
-    snprintf (nums[0], 24, "%zu", 3 + self->nops);
+    snprintf (nums[0], 24, "%zu", 3 + groups);
     snprintf (nums[1], 24, "%llu", (unsigned long long) self->token);
     snprintf (nums[2], 24, "%zu", self->nevents);
     snprintf (nums[3], 24, "%d", CJ_STREAM_ENTRY_EVENTS);
@@ -1005,21 +1298,28 @@ s_build_argv (cj_batch_t *self, const char *sha, char lease[CJ_KEY_MAX],
     S_ARG (lease, strlen (lease));
     S_ARG (meta, strlen (meta));
     S_ARG (outbox, strlen (outbox));
-    for (size_t i = 0; i < self->nops; i++)
-        S_ARG (self->bytes + self->ops[i].key.off, self->ops[i].key.len);
+    for (size_t i = 0; i < nlive; i = s_group_end (self, i, nlive, &argc)) {
+        const s_op_t *op = &self->ops[self->order[i]];
+        S_ARG (self->bytes + op->key.off, op->key.len);
+    }
     S_ARG (nums[1], strlen (nums[1]));
     S_ARG (nums[2], strlen (nums[2]));
     S_ARG (nums[3], strlen (nums[3]));
     for (size_t i = 0; i < self->nevents; i++)
         S_ARG (self->bytes + self->events[i].off, self->events[i].len);
-    for (size_t i = 0; i < self->nops; i++) {
-        s_op_t *op = &self->ops[i];
-        int clen = snprintf (op->argc_text, sizeof op->argc_text, "%zu", op->argc);
-        S_ARG (op->cmd, strlen (op->cmd));
-        S_ARG (op->argc_text, (size_t) clen);
-        for (size_t j = 0; j < op->argc; j++) {
-            const s_span_t *a = &self->spans[op->arg0 + j];
-            S_ARG (self->bytes + a->off, a->len);
+    for (size_t i = 0, end; i < nlive; i = end) {
+        end = s_group_end (self, i, nlive, &argc);
+        s_op_t *first = &self->ops[self->order[i]];
+        int clen = snprintf (first->argc_text, sizeof first->argc_text, "%zu", argc);
+        S_ARG (first->cmd, strlen (first->cmd));
+        S_ARG (first->argc_text, (size_t) clen);
+        for (size_t g = i; g < end; g++) {
+            const s_op_t *op = &self->ops[self->order[g]];
+            for (size_t j = 0; j < op->argc; j++) {
+                const s_span_t *a = &self->spans[op->arg0 + j];
+                if (!self->dead[op->arg0 + j])
+                    S_ARG (self->bytes + a->off, a->len);
+            }
         }
     }
 #undef S_ARG

@@ -163,7 +163,7 @@ cj_batch_lookup_t cj_batch_cache_get (const cj_batch_t *self, const char *key, c
 /*  Savepoints: a handler that fails after queueing writes rolls back to its mark, so a
  *  rejected command changes nothing.  */
 typedef struct {
-    size_t ops, op_args, args, bytes, events;
+    size_t ops, op_args, args, bytes, events, writes;
 } cj_batch_mark_t;
 cj_batch_mark_t cj_batch_mark (const cj_batch_t *self);
 void            cj_batch_rollback (cj_batch_t *self, cj_batch_mark_t mark);

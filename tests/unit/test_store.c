@@ -247,6 +247,153 @@ test_batch_reads_back_pending_writes (void **state)
     cj_batch_destroy (&batch);
 }
 
+/*  The write index against a plain model: many keys and fields (the index grows and
+ *  rehashes), values shadowed and brought back by rollbacks (also of part of a merged HSET),
+ *  a DEL that hides fields written before it but not after, SET and DEL of a string key.  */
+/*  Asserts what the batch answers for ('key', 'field'), and the bytes when 'text'.  */
+static void
+s_expect (cj_batch_t *batch, const char *key, const char *field, cj_batch_lookup_t kind,
+          const char *text)
+{
+    const void *value;
+    size_t len;
+    assert_int_equal (cj_batch_hget (batch, key, field, &value, &len), kind);
+    if (text) {
+        assert_int_equal (len, strlen (text));
+        assert_memory_equal (value, text, len);
+    }
+}
+
+static void
+test_batch_write_index (void **state)
+{
+    (void) state;
+    cj_batch_t *batch = cj_batch_new ();
+    const void *value;
+    size_t len;
+    char key[64], field[32], text[32];
+    for (int round = 0; round < 2; round++) {      /* the second after a reset */
+        cj_batch_reset (batch, "svc", 0, 1);
+        for (int i = 0; i < 5000; i++) {           /* 50 keys x 100 fields, merged HSETs */
+            snprintf (key, sizeof key, "cj:{p0}:svc:k%d", i / 100);
+            snprintf (field, sizeof field, "f%d", i % 100);
+            snprintf (text, sizeof text, "v%d", i);
+            assert_int_equal (cj_batch_hset (batch, key, field, text, strlen (text)), 0);
+        }
+        cj_batch_mark_t mark = cj_batch_mark (batch);
+        cj_batch_hset (batch, "cj:{p0}:svc:k49", "f99", "new", 3);   /* merges into the last op */
+        cj_batch_hset (batch, "cj:{p0}:svc:k49", "f100", "added", 5);
+        cj_batch_del (batch, "cj:{p0}:svc:k3");
+        cj_batch_hset (batch, "cj:{p0}:svc:k3", "f7", "after", 5);
+        s_expect (batch, "cj:{p0}:svc:k49", "f99", CJ_BATCH_VALUE, "new");
+        s_expect (batch, "cj:{p0}:svc:k3", "f8", CJ_BATCH_DELETED, NULL);
+        s_expect (batch, "cj:{p0}:svc:k3", "f7", CJ_BATCH_VALUE, "after");
+        cj_batch_rollback (batch, mark);
+        for (int i = 0; i < 5000; i += 7) {
+            snprintf (key, sizeof key, "cj:{p0}:svc:k%d", i / 100);
+            snprintf (field, sizeof field, "f%d", i % 100);
+            snprintf (text, sizeof text, "v%d", i);
+            s_expect (batch, key, field, CJ_BATCH_VALUE, text);
+        }
+        s_expect (batch, "cj:{p0}:svc:k49", "f99", CJ_BATCH_VALUE, "v4999");
+        s_expect (batch, "cj:{p0}:svc:k49", "f100", CJ_BATCH_ABSENT, NULL);
+        s_expect (batch, "cj:{p0}:svc:k50", "f0", CJ_BATCH_ABSENT, NULL);
+        /* a string key: SET, DEL, SET; fields of it and of the hash are different names */
+        cj_batch_set (batch, "cj:{p0}:svc:s", "one", 3);
+        cj_batch_del (batch, "cj:{p0}:svc:s");
+        assert_int_equal (cj_batch_get (batch, "cj:{p0}:svc:s", &value, &len), CJ_BATCH_DELETED);
+        cj_batch_set (batch, "cj:{p0}:svc:s", "two", 3);
+        assert_int_equal (cj_batch_get (batch, "cj:{p0}:svc:s", &value, &len), CJ_BATCH_VALUE);
+        assert_memory_equal (value, "two", 3);
+        assert_int_equal (cj_batch_get (batch, "cj:{p0}:svc:k1", &value, &len), CJ_BATCH_ABSENT);
+        cj_batch_hincrby (batch, "cj:{p0}:svc:k1", "f1", 1);
+        s_expect (batch, "cj:{p0}:svc:k1", "f1", CJ_BATCH_UNKNOWN, NULL);
+        s_expect (batch, "cj:{p0}:svc:k1", "f2", CJ_BATCH_VALUE, NULL);
+    }
+    cj_batch_destroy (&batch);
+}
+
+static char *
+s_str (cj_store_t *store, const char *fmt, const char *arg, char *buf, size_t size)
+{
+    redisReply *r = cj_store_command (store, fmt, arg);
+    assert_non_null (r);
+    snprintf (buf, size, "%s", r->type == REDIS_REPLY_STRING ? r->str : "(nil)");
+    freeReplyObject (r);
+    return buf;
+}
+
+/*  Writes a later write of the batch voids are left out of the commit, and the rest go
+ *  grouped by key, with the same result in Redis: rewritten fields, HDEL after HSET, a SET twice, a DEL between two HSETs, a whole
+ *  op voided (its key left out), and an HSET kept because an HINCRBY after it needs it
+ *  (dropping it would run HINCRBY on Redis's "abc" and fail the script).  */
+static void
+test_commit_leaves_out_voided_writes (void **state)
+{
+    (void) state;
+    cj_store_t *store = s_store ();
+    char buf[64];
+    uint64_t token;
+    assert_int_equal (cj_store_lease (store, "svc", 1, "me", 0, 10000, &token), 1);
+    freeReplyObject (cj_store_command (store, "HSET cj:{p1}:svc:h d abc z keep"));
+    freeReplyObject (cj_store_command (store, "HSET cj:{p1}:svc:k old 1"));
+    cj_batch_t *batch = cj_batch_new ();
+    cj_batch_reset (batch, "svc", 1, token);
+    cj_batch_hset (batch, "cj:{p1}:svc:h", "a", "1", 1);
+    cj_batch_hset (batch, "cj:{p1}:svc:h", "b", "2", 1);
+    cj_batch_hset (batch, "cj:{p1}:svc:h", "a", "3", 1);
+    cj_batch_hset (batch, "cj:{p1}:svc:h", "c", "1", 1);
+    cj_batch_hdel (batch, "cj:{p1}:svc:h", "c");
+    cj_batch_hset (batch, "cj:{p1}:svc:h", "d", "7", 1);
+    cj_batch_hincrby (batch, "cj:{p1}:svc:h", "d", 2);
+    cj_batch_hset (batch, "cj:{p1}:svc:h", "d", "5", 1);
+    cj_batch_set (batch, "cj:{p1}:svc:s", "one", 3);
+    cj_batch_hset (batch, "cj:{p1}:svc:h2", "e", "1", 1);     /* a whole op, voided below */
+    cj_batch_set (batch, "cj:{p1}:svc:s", "two", 3);
+    cj_batch_hset (batch, "cj:{p1}:svc:h2", "e", "2", 1);
+    cj_batch_hset (batch, "cj:{p1}:svc:k", "x", "1", 1);
+    cj_batch_del (batch, "cj:{p1}:svc:k");
+    cj_batch_hset (batch, "cj:{p1}:svc:k", "y", "2", 1);
+    /* grouped by key: the pushes of one list stay in order, and 2 x 1500 HSETs alternating
+     * between two keys go as groups of at most S_OP_MAX_ARGS arguments */
+    cj_batch_rpush (batch, "cj:{p1}:svc:l", "a", 1);
+    cj_batch_hset (batch, "cj:{p1}:svc:h3", "x", "1", 1);
+    cj_batch_rpush (batch, "cj:{p1}:svc:l", "b", 1);
+    cj_batch_rpush (batch, "cj:{p1}:svc:l2", "c", 1);
+    cj_batch_rpush (batch, "cj:{p1}:svc:l", "d", 1);
+    for (int i = 0; i < 3000; i++) {
+        char f[16];
+        snprintf (f, sizeof f, "f%d", i / 2);
+        cj_batch_hset (batch, i % 2 ? "cj:{p1}:svc:m1" : "cj:{p1}:svc:m2", f, f, strlen (f));
+    }
+    cj_batch_event (batch, "ev", 2);
+    cj_commit_result_t res;
+    assert_int_equal (cj_store_commit (store, &batch, 1, &res), 0);
+    assert_int_equal (res.status, CJ_COMMIT_OK);
+    redisReply *r = cj_store_command (store, "LRANGE cj:{p1}:svc:l 0 -1");
+    assert_int_equal (r->elements, 3);
+    assert_string_equal (r->element[0]->str, "a");
+    assert_string_equal (r->element[1]->str, "b");
+    assert_string_equal (r->element[2]->str, "d");
+    freeReplyObject (r);
+    assert_int_equal (s_int (store, "HLEN %s", "cj:{p1}:svc:m1"), 1500);
+    assert_int_equal (s_int (store, "HLEN %s", "cj:{p1}:svc:m2"), 1500);
+    assert_string_equal (s_str (store, "HGET %s f1499", "cj:{p1}:svc:m1", buf, sizeof buf),
+                         "f1499");
+    assert_string_equal (s_str (store, "HGET %s a", "cj:{p1}:svc:h", buf, sizeof buf), "3");
+    assert_string_equal (s_str (store, "HGET %s b", "cj:{p1}:svc:h", buf, sizeof buf), "2");
+    assert_string_equal (s_str (store, "HGET %s c", "cj:{p1}:svc:h", buf, sizeof buf), "(nil)");
+    assert_string_equal (s_str (store, "HGET %s d", "cj:{p1}:svc:h", buf, sizeof buf), "5");
+    assert_string_equal (s_str (store, "HGET %s z", "cj:{p1}:svc:h", buf, sizeof buf), "keep");
+    assert_string_equal (s_str (store, "GET %s", "cj:{p1}:svc:s", buf, sizeof buf), "two");
+    assert_string_equal (s_str (store, "HGET %s e", "cj:{p1}:svc:h2", buf, sizeof buf), "2");
+    assert_int_equal (s_int (store, "HLEN %s", "cj:{p1}:svc:k"), 1);
+    assert_string_equal (s_str (store, "HGET %s y", "cj:{p1}:svc:k", buf, sizeof buf), "2");
+    assert_int_equal (s_int (store, "XLEN %s", "cj:{p1}:svc:outbox"), 1);
+    cj_batch_destroy (&batch);
+    cj_store_destroy (&store);
+}
+
 static void
 test_reconnects_and_reloads_scripts (void **state)
 {
@@ -387,6 +534,71 @@ test_ctx_read_ahead (void **state)
     cj_store_destroy (&store);
 }
 
+/*  A prefetch of many wants: 2,500 fields of one hash (three HMGETs), each wanted twice, a
+ *  string key present and one absent, and a second batch (another partition) wanting the
+ *  same names: everything lands in the right batch's cache.  */
+static void
+test_ctx_prefetch_groups (void **state)
+{
+    (void) state;
+    cj_store_t *store = s_store ();
+    for (int i = 0; i < 2500; i += 2) {            /* the even fields exist */
+        redisReply *r = cj_store_command (store, "HSET cj:{p0}:svc:big f%d v%d", i, i);
+        freeReplyObject (r);
+    }
+    freeReplyObject (cj_store_command (store, "SET cj:{p0}:svc:s here"));
+    freeReplyObject (cj_store_command (store, "HSET cj:{p1}:svc:big f1 other"));
+    cj_ctx_env_t env = { .store = store, .name = "svc", .short_name = "svc" };
+    cj_ctx_t *ctx = cj_ctx_new (&env);
+    cj_batch_t *b0 = cj_batch_new (), *b1 = cj_batch_new ();
+    cj_batch_reset (b0, "svc", 0, 1);
+    cj_batch_reset (b1, "svc", 1, 1);
+    char *value = NULL, field[16];
+    cj_ctx_probe (ctx, true);
+    cj_ctx_begin (ctx, b0, 0, 0, NULL);
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 2499; i >= 0; i--) {
+            snprintf (field, sizeof field, "f%d", i);
+            assert_int_equal (cj_ctx_hget (ctx, "cj:{p0}:svc:big", field, &value, NULL), -1);
+        }
+    assert_int_equal (cj_ctx_get (ctx, "cj:{p0}:svc:s", &value, NULL), -1);
+    assert_int_equal (cj_ctx_get (ctx, "cj:{p0}:svc:none", &value, NULL), -1);
+    cj_ctx_end (ctx);
+    cj_ctx_begin (ctx, b1, 1, 0, NULL);
+    assert_int_equal (cj_ctx_hget (ctx, "cj:{p1}:svc:big", "f1", &value, NULL), -1);
+    cj_ctx_end (ctx);
+    assert_int_equal (cj_ctx_prefetch (ctx), 2500 + 2 + 1);
+    const void *v;
+    size_t len;
+    for (int i = 0; i < 2500; i++) {
+        snprintf (field, sizeof field, "f%d", i);
+        cj_batch_lookup_t found = cj_batch_cache_get (b0, "cj:{p0}:svc:big", field, &v, &len);
+        if (i % 2) {
+            assert_int_equal (found, CJ_BATCH_DELETED);
+        } else {
+            char want[16];
+            snprintf (want, sizeof want, "v%d", i);
+            assert_int_equal (found, CJ_BATCH_VALUE);
+            assert_int_equal (len, strlen (want));
+            assert_memory_equal (v, want, len);
+        }
+    }
+    assert_int_equal (cj_batch_cache_get (b0, "cj:{p0}:svc:s", NULL, &v, &len), CJ_BATCH_VALUE);
+    assert_memory_equal (v, "here", 4);
+    assert_int_equal (cj_batch_cache_get (b0, "cj:{p0}:svc:none", NULL, &v, &len),
+                      CJ_BATCH_DELETED);
+    assert_int_equal (cj_batch_cache_get (b1, "cj:{p1}:svc:big", "f1", &v, &len),
+                      CJ_BATCH_VALUE);
+    assert_memory_equal (v, "other", 5);
+    assert_int_equal (cj_batch_cache_get (b1, "cj:{p1}:svc:big", "f2", &v, &len),
+                      CJ_BATCH_ABSENT);
+    cj_ctx_probe (ctx, false);
+    cj_ctx_destroy (&ctx);
+    cj_batch_destroy (&b0);
+    cj_batch_destroy (&b1);
+    cj_store_destroy (&store);
+}
+
 int
 main (void)
 {
@@ -402,10 +614,13 @@ main (void)
         cmocka_unit_test (test_stale_token_refused_whole),
         cmocka_unit_test (test_savepoint_rollback),
         cmocka_unit_test (test_batch_reads_back_pending_writes),
+        cmocka_unit_test (test_batch_write_index),
+        cmocka_unit_test (test_commit_leaves_out_voided_writes),
         cmocka_unit_test (test_reconnects_and_reloads_scripts),
         cmocka_unit_test (test_unreachable_reports_cause),
         cmocka_unit_test (test_read_cache),
         cmocka_unit_test (test_ctx_read_ahead),
+        cmocka_unit_test (test_ctx_prefetch_groups),
     };
     return cmocka_run_group_tests_name ("store", tests, NULL, NULL);
 }
