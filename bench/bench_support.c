@@ -325,3 +325,25 @@ done:
     free (emps);
     return bytes;
 }
+
+bool
+bench_county_wages_are (cj_client_t *client, const char *source, const char *county,
+                        int32_t period, int64_t expected)
+{
+    Chejian__V1__GetCountyIncomeSummary q = CHEJIAN__V1__GET_COUNTY_INCOME_SUMMARY__INIT;
+    q.scope_case = CHEJIAN__V1__GET_COUNTY_INCOME_SUMMARY__SCOPE_PERIOD;
+    q.period = period;
+    cj_envelope_t env = CHEJIAN__V1__ENVELOPE__INIT;
+    env.event_id = "bench-wages-check";
+    env.source = (char *) source;
+    env.occurred_at = (int64_t) time (NULL) * 1000;
+    env.county = (char *) county;
+    env.body_case = CHEJIAN__V1__ENVELOPE__BODY_GET_COUNTY_INCOME_SUMMARY;
+    env.get_county_income_summary = &q;
+    cj_ack_t *ack = cj_client_send (client, &env, 5000) == 0 ? cj_client_recv (client, 30000)
+                                                             : NULL;
+    bool exact = ack && ack->county_income_summary
+                 && ack->county_income_summary->total_wages_fen == expected;
+    cj_ack_free (&ack);
+    return exact;
+}

@@ -4,10 +4,12 @@
 #ifndef BENCH_SUPPORT_H
 #define BENCH_SUPPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "chejian/client.h"
 #include "chejian/store.h"
 
 /*  Monotonic seconds.  */
@@ -56,6 +58,10 @@ void        bench_resident_id (long w, char out[19]);
 uint8_t    *bench_wage_report (const char *event_id, const char *source, const char *county,
                                const char *workshop, int32_t period, long first, long n,
                                int64_t (*gross) (long w, int month), size_t *ret_len);
+/*  Whether payroll's GetCountyIncomeSummary of 'county' for 'period', asked through
+ *  'client' as 'source', reports total wages of exactly 'expected' fen.  */
+bool        bench_county_wages_are (cj_client_t *client, const char *source, const char *county,
+                                    int32_t period, int64_t expected);
 /*  A payload of 'size' bytes of 'x' (static buffer, at most 4095).  */
 const char *bench_payload (size_t size);
 

@@ -348,21 +348,8 @@ s_check_wages (void)
             for (long w = s * B.per_report; w < (s + 1) * B.per_report && w < B.workers
                  && w < B.lines; w++)
                 expected += s_gross (w, 0);
-        Chejian__V1__GetCountyIncomeSummary q = CHEJIAN__V1__GET_COUNTY_INCOME_SUMMARY__INIT;
-        q.scope_case = CHEJIAN__V1__GET_COUNTY_INCOME_SUMMARY__SCOPE_PERIOD;
-        q.period = PERIOD0;
-        cj_envelope_t env = CHEJIAN__V1__ENVELOPE__INIT;
-        env.event_id = "q-income";
-        env.source = AGENCY;
-        env.occurred_at = (int64_t) time (NULL) * 1000;
-        env.county = B.counties[p];
-        env.body_case = CHEJIAN__V1__ENVELOPE__BODY_GET_COUNTY_INCOME_SUMMARY;
-        env.get_county_income_summary = &q;
-        cj_ack_t *ack = cj_client_send (B.client, &env, 5000) == 0
-                        ? cj_client_recv (B.client, 30000) : NULL;
-        exact = exact && ack && ack->county_income_summary
-                && ack->county_income_summary->total_wages_fen == expected;
-        cj_ack_free (&ack);
+        exact = bench_county_wages_are (B.client, AGENCY, B.counties[p], PERIOD0, expected)
+                && exact;
     }
     return exact;
 }

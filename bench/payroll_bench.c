@@ -187,21 +187,8 @@ s_check (cj_client_t *client, long nws)
             for (long w = s * B.per_report; w < (s + 1) * B.per_report && w < B.workers
                  && w < B.lines; w++)
                 expected += s_gross (w, 0);
-        Chejian__V1__GetCountyIncomeSummary q = CHEJIAN__V1__GET_COUNTY_INCOME_SUMMARY__INIT;
-        q.scope_case = CHEJIAN__V1__GET_COUNTY_INCOME_SUMMARY__SCOPE_PERIOD;
-        q.period = PERIOD0;
-        cj_envelope_t env = CHEJIAN__V1__ENVELOPE__INIT;
-        env.event_id = "check";
-        env.source = "bench";
-        env.occurred_at = (int64_t) time (NULL) * 1000;
-        env.county = B.counties[p];
-        env.body_case = CHEJIAN__V1__ENVELOPE__BODY_GET_COUNTY_INCOME_SUMMARY;
-        env.get_county_income_summary = &q;
-        cj_ack_t *ack = cj_client_send (client, &env, 5000) == 0 ? cj_client_recv (client, 10000)
-                                                                 : NULL;
-        exact = exact && ack && ack->county_income_summary
-                && ack->county_income_summary->total_wages_fen == expected;
-        cj_ack_free (&ack);
+        exact = bench_county_wages_are (client, "bench", B.counties[p], PERIOD0, expected)
+                && exact;
     }
     return exact;
 }
